@@ -1,0 +1,1 @@
+"""Rule packs shipped with qgate (installed as the data package ``qgate.packs``)."""

@@ -1,0 +1,3 @@
+"""qgate: a quality gate for Python pull requests."""
+
+__version__ = "0.1.0"
