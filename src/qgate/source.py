@@ -50,8 +50,8 @@ def decode_source(data: bytes) -> tuple[str, str]:
         raise SourceDecodeError("source contains NUL bytes (binary file?)")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-    except SyntaxError as exc:
-        raise SourceDecodeError(f"cannot detect encoding: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    except SyntaxError as exc:  # undecodable first lines, or a coding cookie naming no codec
+        raise SourceDecodeError(f"not valid utf-8 and no usable coding declaration ({exc.msg})") from None
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as exc:

@@ -141,8 +141,10 @@ def validate_options(model: type[BaseModel], raw: Mapping[str, Any], where: str)
         return model.model_validate(dict(raw))
     except ValidationError as exc:
         first = exc.errors()[0]
-        key = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{where}.{key}: {first['msg']}" if key else f"{where}: {first['msg']}") from None
+        key = ".".join([where, *(str(p) for p in first["loc"])])
+        if first["type"] == "extra_forbidden":
+            raise ConfigError(f"unknown key {key!r}") from None
+        raise ConfigError(f"{key}: {first['msg']}") from None
 
 
 def load_analyzer(name: str) -> type[Analyzer]:

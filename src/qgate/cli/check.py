@@ -1,0 +1,81 @@
+"""``qgate check``: analyze, gate, report. Exit 0 passed, 1 failed, 2 error."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Optional, Sequence
+
+from qgate.cli.output import emit
+from qgate.config import LoadedConfig, find_config, load_config
+from qgate.errors import UsageError
+from qgate.git import find_repo_root
+from qgate.model import Report
+from qgate.pipeline import CheckRequest, run_check
+from qgate.reporters import json as json_reporter
+from qgate.reporters import text as text_reporter
+
+FORMATS = ("text", "json")
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("check", help="analyze files and evaluate the quality gate")
+    parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: the whole repository)")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
+    parser.add_argument("-o", "--output", type=Path, help="write the report to FILE instead of stdout")
+    parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
+    parser.add_argument("--no-color", action="store_true", help="never colour the text report")
+
+
+def analysis_root(paths: Sequence[Path]) -> Path:
+    """The git repository holding the paths; outside git, the config's directory or the paths' common folder."""
+    absolute = [(p if p.is_absolute() else Path.cwd() / p) for p in paths] or [Path.cwd()]
+    for p in absolute:
+        if not p.exists():
+            raise UsageError(f"{p}: no such file or directory")
+    start = absolute[0] if absolute[0].is_dir() else absolute[0].parent
+    repo = find_repo_root(start)
+    if repo is not None:
+        return repo.resolve()
+    config = find_config(start)
+    if config is not None and all(_inside(p.resolve(), config.parent.resolve()) for p in absolute):
+        return config.parent.resolve()
+    folders = [str((p if p.is_dir() else p.parent).resolve()) for p in absolute]
+    return Path(os.path.commonpath(folders))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    return path == root or root in path.parents
+
+
+def resolve_config(explicit: Optional[Path], root: Path, paths: Sequence[Path]) -> LoadedConfig:
+    if explicit is not None:
+        return load_config(explicit)
+    start = paths[0] if paths else Path.cwd()
+    start = start if start.is_absolute() else Path.cwd() / start
+    found = find_config(start.resolve(), stop=root) or find_config(root, stop=root)
+    return load_config(found)
+
+
+def exit_code(report: Report) -> int:
+    return {"passed": 0, "failed": 1, "error": 2}[report.gate.status]
+
+
+def render(report: Report, fmt: str, color: bool) -> str:
+    if fmt == "json":
+        return json_reporter.render(report)
+    return text_reporter.render(report, color=color)
+
+
+def run(args: argparse.Namespace) -> int:
+    root = analysis_root(args.paths)
+    config = resolve_config(args.config, root, args.paths)
+    report = run_check(CheckRequest(root=root, paths=tuple(args.paths), config=config))
+    color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    emit(render(report, args.format, color), args.output)
+    for error in report.errors:
+        if error.fatal:
+            print(f"qgate: error: {error.analyzer}: {error.message}", file=sys.stderr)
+    return exit_code(report)

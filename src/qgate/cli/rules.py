@@ -1,0 +1,46 @@
+"""``qgate rules``: list the rules of the enabled analyzers with id, type, severity and description."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from qgate.cli.check import analysis_root, resolve_config
+from qgate.cli.output import emit
+from qgate.pipeline import build_analyzers
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("rules", help="list the available rules")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
+
+
+def run(args: argparse.Namespace) -> int:
+    root = analysis_root([])
+    config = resolve_config(args.config, root, [])
+    settings = config.settings
+    selection = settings.selection()
+    rows = []
+    for analyzer in build_analyzers(settings, root, config.label):
+        for rule in analyzer.rules():
+            override = settings.rules.get(rule.id)
+            severity = override.severity if override and override.severity else rule.severity
+            rows.append((rule, severity, selection.is_enabled(rule)))
+    rows.sort(key=lambda row: (row[0].analyzer, row[0].id))
+    if args.format == "json":
+        data = [
+            {**rule.model_dump(mode="json", exclude={"docs"}), "severity": severity.value, "enabled": enabled}
+            for rule, severity, enabled in rows
+        ]
+        emit(json.dumps(data, indent=2) + "\n", None)
+        return 0
+    lines = [f"{'ID':<12} {'ANALYZER':<9} {'TYPE':<17} {'SEVERITY':<9} {'ON':<3} DESCRIPTION"]
+    for rule, severity, enabled in rows:
+        lines.append(
+            f"{rule.id:<12} {rule.analyzer:<9} {rule.type.value:<17} {severity.value:<9} "
+            f"{'yes' if enabled else 'no':<3} {rule.description}"
+        )
+    emit("\n".join(lines) + "\n", None)
+    return 0

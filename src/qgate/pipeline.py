@@ -1,0 +1,265 @@
+"""The orchestration of one ``qgate check``, and nothing else.
+
+discovery -> sources -> analyzers -> findings (selection, severity, suppression, fingerprints) -> new code
+-> metrics -> gate -> Report. Each step is a function of the previous step's data; the side effects are
+reading files (here and in discovery) and the analyzers' own scanner processes.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Callable, Optional, Sequence
+
+from pydantic import Field
+
+from qgate import __version__
+from qgate.analyzers.base import Analyzer, AnalyzerContext, AnalyzerOutput, FileAnalyzer, load_analyzer
+from qgate.config import LoadedConfig, Settings
+from qgate.discovery import Candidate, discover
+from qgate.errors import ConfigError, QgateError
+from qgate.gate.conditions import evaluate_gate
+from qgate.gate.presets import effective_conditions
+from qgate.metrics.counts import issue_counts, size_measures
+from qgate.model import (
+    AnalysisError,
+    FileReport,
+    Frozen,
+    FunctionMetrics,
+    Issue,
+    Metrics,
+    MetricValue,
+    NewCodeInfo,
+    Report,
+    RuleInfo,
+    SkippedFile,
+    ToolInfo,
+)
+from qgate.newcode.fingerprint import assign_fingerprints
+from qgate.source import SourceDecodeError, SourceFile, load_source
+from qgate.suppression import PathIgnores, apply_suppressions
+
+NewCodeClassifier = Callable[[Issue], bool]
+
+
+class CheckRequest(Frozen):
+    root: Path
+    paths: tuple[Path, ...] = ()
+    config: LoadedConfig
+    new_code: NewCodeInfo = Field(default_factory=NewCodeInfo)
+
+
+# ---------------------------------------------------------------------------------------------- analyzers
+
+
+def build_analyzers(settings: Settings, root: Path, config_label: str) -> list[Analyzer]:
+    """Instantiate the enabled analyzers with their options. Config errors name the file and key."""
+    analyzers: list[Analyzer] = []
+    unknown_tables = set(settings.analyzers.options) - set(settings.analyzers.enabled)
+    selection = settings.selection()
+    for name in settings.analyzers.enabled:
+        cls = load_analyzer(name)
+        context = AnalyzerContext(
+            root=root,
+            options=settings.analyzers.options.get(name, {}),
+            options_source=f"tool.qgate.analyzers.{name}",
+            selection=selection,
+            timeout_seconds=settings.timeout_seconds,
+        )
+        try:
+            analyzers.append(cls(context))
+        except ConfigError as exc:
+            raise ConfigError(f"{config_label}: {exc}") from None
+    for name in sorted(unknown_tables):
+        load_analyzer(name)  # an options table for an analyzer that is not installed is a config error
+    return analyzers
+
+
+def _guarded(analyzer: Analyzer, sources: Sequence[SourceFile]) -> AnalyzerOutput:
+    """Run one analyzer; an unexpected exception becomes a fatal error entry, never a traceback."""
+    try:
+        return analyzer.analyze(sources)
+    except QgateError as exc:
+        message = str(exc)
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug must not crash the gate
+        message = f"crashed: {type(exc).__name__}: {exc}"
+    return AnalyzerOutput(errors=(AnalysisError(analyzer=analyzer.name, message=message, fatal=True),))
+
+
+def run_analyzers(analyzers: Sequence[Analyzer], sources: Sequence[SourceFile]) -> dict[str, AnalyzerOutput]:
+    """Batch analyzers (external scanners) run in threads while per-file analyzers run here."""
+    outputs: dict[str, AnalyzerOutput] = {}
+    batch = [a for a in analyzers if not isinstance(a, FileAnalyzer)]
+    per_file = [a for a in analyzers if isinstance(a, FileAnalyzer)]
+    if not sources:
+        return {a.name: AnalyzerOutput() for a in analyzers}
+    with ThreadPoolExecutor(max_workers=max(1, len(batch))) as pool:
+        futures: dict[str, Future[AnalyzerOutput]] = {a.name: pool.submit(_guarded, a, sources) for a in batch}
+        for analyzer in per_file:
+            outputs[analyzer.name] = _guarded(analyzer, sources)
+        for name, future in futures.items():
+            outputs[name] = future.result()
+    return {a.name: outputs[a.name] for a in analyzers}
+
+
+# ---------------------------------------------------------------------------------------------- findings
+
+
+def _rule_index(analyzers: Sequence[Analyzer]) -> dict[str, RuleInfo]:
+    index: dict[str, RuleInfo] = {}
+    for analyzer in analyzers:
+        try:
+            for rule in analyzer.rules():
+                index.setdefault(rule.id, rule)
+        except Exception:  # noqa: BLE001 - a plugin that cannot list its rules still runs
+            continue
+    return index
+
+
+def select_and_override(issues: Sequence[Issue], settings: Settings, rules: dict[str, RuleInfo]) -> list[Issue]:
+    """Drop issues of disabled rules and apply per-rule severity overrides."""
+    selection = settings.selection()
+    kept: list[Issue] = []
+    for issue in issues:
+        info = rules.get(issue.rule) or RuleInfo(
+            id=issue.rule,
+            name=issue.rule,
+            analyzer=issue.tool,
+            type=issue.type,
+            severity=issue.severity,
+            effort_minutes=issue.effort_minutes,
+            description=issue.message,
+        )
+        if not selection.is_enabled(info):
+            continue
+        override = settings.rules.get(issue.rule)
+        if override is not None and override.severity is not None:
+            issue = issue.model_copy(update={"severity": override.severity})
+        kept.append(issue)
+    return kept
+
+
+def collapse_errors(errors: Sequence[AnalysisError]) -> list[AnalysisError]:
+    """One syntax-error entry per file, however many analyzers tripped on it."""
+    seen_syntax: set[str] = set()
+    result: list[AnalysisError] = []
+    for error in errors:
+        if error.path and not error.fatal and "syntax" in error.message.lower():
+            if error.path in seen_syntax:
+                continue
+            seen_syntax.add(error.path)
+        result.append(error)
+    return sorted(result, key=AnalysisError.sort_key)
+
+
+def merge_file_reports(sources: Sequence[SourceFile], partials: Sequence[FileReport]) -> list[FileReport]:
+    """One FileReport per analyzed file: qgate's own line counts plus every analyzer's measures and functions."""
+    by_path: dict[str, list[FileReport]] = {}
+    for partial in partials:
+        by_path.setdefault(partial.path, []).append(partial)
+    reports = []
+    for source in sources:
+        measures: dict[str, MetricValue] = {"lines": source.loc, "ncloc": source.ncloc, "comment_lines": source.comment_lines}
+        functions: dict[tuple[int, str], dict] = {}
+        for partial in by_path.get(source.path, []):
+            measures.update(partial.measures)
+            for fn in partial.functions:
+                slot = functions.setdefault((fn.line, fn.name), {})
+                slot.update({k: v for k, v in fn.model_dump().items() if v is not None})
+        merged = tuple(FunctionMetrics(**data) for _, data in sorted(functions.items()))
+        reports.append(FileReport(path=source.path, ncloc=source.ncloc, measures=measures, functions=merged))
+    return reports
+
+
+# ---------------------------------------------------------------------------------------------- the check
+
+
+def load_sources(files: Sequence[Candidate]) -> tuple[list[SourceFile], list[AnalysisError], list[SkippedFile]]:
+    sources: list[SourceFile] = []
+    errors: list[AnalysisError] = []
+    skipped: list[SkippedFile] = []
+    for candidate in files:
+        try:
+            sources.append(load_source(candidate.path, candidate.abspath))
+        except SourceDecodeError as exc:
+            errors.append(AnalysisError(analyzer="qgate", path=candidate.path, message=f"cannot decode: {exc}"))
+        except OSError as exc:
+            errors.append(
+                AnalysisError(analyzer="qgate", path=candidate.path, message=f"cannot read: {exc.strerror or exc}")
+            )
+    return sources, errors, skipped
+
+
+def analyze_sources(
+    sources: Sequence[SourceFile],
+    settings: Settings,
+    root: Path,
+    config_label: str,
+) -> tuple[list[Issue], list[FileReport], list[AnalysisError]]:
+    """Run the analyzers and normalize their findings (selection, severity, suppression, fingerprints)."""
+    analyzers = build_analyzers(settings, root, config_label)
+    outputs = run_analyzers(analyzers, sources)
+    optional = set(settings.analyzers.optional)
+    errors: list[AnalysisError] = []
+    for name, output in outputs.items():
+        for error in output.errors:
+            errors.append(error.model_copy(update={"fatal": False}) if name in optional else error)
+    raw = [issue for output in outputs.values() for issue in output.issues]
+    issues = select_and_override(raw, settings, _rule_index(analyzers))
+    comments = {s.path: s.comments for s in sources}
+    issues = apply_suppressions(issues, comments, PathIgnores(settings.per_path_ignores))
+    lines = {s.path: s for s in sources}
+    issues = assign_fingerprints(issues, lambda path, line: lines[path].line(line) if path in lines else "")
+    files = merge_file_reports(sources, [f for output in outputs.values() for f in output.files])
+    return issues, files, errors
+
+
+def compute_metrics(active: Sequence[Issue], suppressed: Sequence[Issue], files: Sequence[FileReport], new_lines: int) -> Metrics:
+    overall = {**size_measures(files), **issue_counts(active), "suppressed_violations": len(suppressed)}
+    new_code = {
+        **issue_counts([i for i in active if i.new], prefix="new_"),
+        "new_lines": new_lines,
+        "files_changed": len(files),
+    }
+    return Metrics(overall=dict(sorted(overall.items())), new_code=dict(sorted(new_code.items())))
+
+
+def run_check(request: CheckRequest, classify_new: Optional[NewCodeClassifier] = None) -> Report:
+    """Analyze, classify, measure and gate. ``classify_new`` decides newness (default: everything is new)."""
+    started = time.monotonic()
+    settings = request.config.settings
+    found = discover(request.root, list(request.paths), settings)
+    sources, errors, skipped = load_sources(found.files)
+    issues, files, analyzer_errors = analyze_sources(sources, settings, request.root, request.config.label)
+    errors.extend(analyzer_errors)
+
+    is_new = classify_new or (lambda issue: True)
+    issues = [i.model_copy(update={"new": is_new(i)}) for i in issues]
+    active = sorted((i for i in issues if i.suppression is None), key=Issue.sort_key)
+    suppressed = sorted((i for i in issues if i.suppression is not None), key=Issue.sort_key)
+
+    new_lines = sum(s.ncloc for s in sources)
+    metrics = compute_metrics(active, suppressed, files, new_lines)
+    errors = collapse_errors(errors)
+    gate = evaluate_gate(
+        effective_conditions(settings.gate.preset, settings.gate.conditions),
+        {**metrics.overall, **metrics.new_code},
+        new_lines=new_lines,
+        small_change_lines=settings.gate.small_change_lines,
+        fatal_errors=sum(1 for e in errors if e.fatal),
+        preset=settings.gate.preset,
+    )
+    return Report(
+        tool=ToolInfo(version=__version__),
+        root=str(request.root),
+        new_code=request.new_code,
+        gate=gate,
+        metrics=metrics,
+        issues=tuple(active),
+        suppressed=tuple(suppressed),
+        files=tuple(sorted(files, key=lambda f: f.path)),
+        skipped=tuple(sorted([*found.skipped, *skipped], key=lambda s: s.path)),
+        errors=tuple(errors),
+        duration_seconds=round(time.monotonic() - started, 3),
+    )
