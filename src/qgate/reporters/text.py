@@ -21,6 +21,7 @@ _SEVERITY_STYLE = {
     Severity.INFO: "dim",
 }
 _STATUS_STYLE = {"passed": "bold green", "failed": "bold red", "error": "bold magenta"}
+_CONDITION_MARK = {"passed": ("ok", "green"), "failed": ("FAILED", "red"), "no_value": ("no value", "dim"), "ignored": ("ignored", "dim")}
 _OPS = {"gt": ">", "lt": "<", "gte": ">=", "lte": "<=", "eq": "==", "ne": "!="}
 
 
@@ -33,11 +34,9 @@ def _fmt(value: object) -> str:
 
 
 def _condition_line(c: ConditionResult) -> str:
-    mark = {"passed": "[green]ok[/]", "failed": "[red]FAILED[/]", "no_value": "[dim]no value[/]", "ignored": "[dim]ignored[/]"}[
-        c.status
-    ]
-    note = f" [dim]({escape(c.note)})[/]" if c.note and c.status not in ("no_value",) else ""
-    return f"  {mark:<20} {c.metric} {_OPS[c.op]} {_fmt(c.threshold)} [dim]actual:[/] {_fmt(c.actual)}{note}"
+    word, style = _CONDITION_MARK[c.status]
+    note = f" [dim]({escape(c.note)})[/]" if c.note and c.status != "no_value" else ""
+    return f"  [{style}]{word:<8}[/] {c.metric} {_OPS[c.op]} {_fmt(c.threshold)} [dim]actual:[/] {_fmt(c.actual)}{note}"
 
 
 def render(report: Report, color: bool = False, width: int = 120) -> str:
@@ -61,7 +60,7 @@ def render(report: Report, color: bool = False, width: int = 120) -> str:
         for error in report.errors:
             where = f"{error.path}:{error.line or ''} " if error.path else ""
             tag = "[magenta]fatal[/] " if error.fatal else ""
-            console.print(f"  {tag}{escape(where)}[{escape(error.analyzer)}] {escape(error.message)}")
+            console.print(f"  {tag}{escape(where)}{escape(f'[{error.analyzer}]')} {escape(error.message)}")
         console.print()
     if report.skipped:
         console.print(f"[bold]Skipped[/] {len(report.skipped)} file(s)")
