@@ -61,7 +61,7 @@ def test_file_reports_merge_measures_and_functions_from_several_analyzers():
 
 
 def test_new_code_metrics_count_only_new_issues():
-    metrics = compute_metrics([make(new=True), make(line=2, new=False)], [make(line=3)], [], new_lines=7)
+    metrics = compute_metrics([make(new=True), make(line=2, new=False)], [make(line=3)], [], new_lines=7, files_changed=1)
     assert metrics.overall["violations"] == 2
     assert metrics.overall["suppressed_violations"] == 1
     assert metrics.new_code["new_violations"] == 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 from pydantic import Field
 
@@ -30,24 +30,23 @@ from qgate.model import (
     Issue,
     Metrics,
     MetricValue,
-    NewCodeInfo,
     Report,
     RuleInfo,
     SkippedFile,
     ToolInfo,
 )
+from qgate.newcode.classify import NewCodeSpec, changed_functions, classify, new_code_lines
 from qgate.newcode.fingerprint import assign_fingerprints
 from qgate.source import SourceDecodeError, SourceFile, load_source
 from qgate.suppression import PathIgnores, apply_suppressions
-
-NewCodeClassifier = Callable[[Issue], bool]
 
 
 class CheckRequest(Frozen):
     root: Path
     paths: tuple[Path, ...] = ()
     config: LoadedConfig
-    new_code: NewCodeInfo = Field(default_factory=NewCodeInfo)
+    new_code: NewCodeSpec = Field(default_factory=NewCodeSpec)
+    notes: tuple[str, ...] = Field(default=(), description="Notes for the gate section (e.g. config taken from the reference).")
 
 
 # ---------------------------------------------------------------------------------------------- analyzers
@@ -215,32 +214,54 @@ def analyze_sources(
     return issues, files, errors
 
 
-def compute_metrics(active: Sequence[Issue], suppressed: Sequence[Issue], files: Sequence[FileReport], new_lines: int) -> Metrics:
+def _sum_or_none(values: Sequence[Optional[int]]) -> Optional[int]:
+    present = [v for v in values if v is not None]
+    return sum(present) if present else None
+
+
+def compute_metrics(
+    active: Sequence[Issue],
+    suppressed: Sequence[Issue],
+    files: Sequence[FileReport],
+    new_lines: int,
+    files_changed: int,
+    changed: Sequence[FunctionMetrics] = (),
+) -> Metrics:
     overall = {**size_measures(files), **issue_counts(active), "suppressed_violations": len(suppressed)}
     new_code = {
         **issue_counts([i for i in active if i.new], prefix="new_"),
         "new_lines": new_lines,
-        "files_changed": len(files),
+        "files_changed": files_changed,
+        "new_complexity": _sum_or_none([f.cyclomatic_complexity for f in changed]),
+        "new_cognitive_complexity": _sum_or_none([f.cognitive_complexity for f in changed]),
     }
     return Metrics(overall=dict(sorted(overall.items())), new_code=dict(sorted(new_code.items())))
 
 
-def run_check(request: CheckRequest, classify_new: Optional[NewCodeClassifier] = None) -> Report:
-    """Analyze, classify, measure and gate. ``classify_new`` decides newness (default: everything is new)."""
+def run_check(request: CheckRequest) -> Report:
+    """Analyze, decide what is new, measure and gate."""
     started = time.monotonic()
     settings = request.config.settings
+    spec = request.new_code
     found = discover(request.root, list(request.paths), settings)
-    sources, errors, skipped = load_sources(found.files)
+    candidates = list(found.files)
+    changed_paths = spec.changed_paths()
+    if spec.only_changed_files and changed_paths is not None:
+        candidates = [c for c in candidates if c.path in changed_paths]
+    sources, errors, skipped = load_sources(candidates)
     issues, files, analyzer_errors = analyze_sources(sources, settings, request.root, request.config.label)
     errors.extend(analyzer_errors)
 
-    is_new = classify_new or (lambda issue: True)
-    issues = [i.model_copy(update={"new": is_new(i)}) for i in issues]
+    issues = classify(issues, spec)
     active = sorted((i for i in issues if i.suppression is None), key=Issue.sort_key)
     suppressed = sorted((i for i in issues if i.suppression is not None), key=Issue.sort_key)
 
-    new_lines = sum(s.ncloc for s in sources)
-    metrics = compute_metrics(active, suppressed, files, new_lines)
+    new_line_sets = [new_code_lines(s, spec.diff) for s in sources]
+    new_lines = sum(len(lines) for lines in new_line_sets)
+    files_changed = sum(1 for s, lines in zip(sources, new_line_sets) if lines or (changed_paths is not None and s.path in changed_paths))
+    if changed_paths is None:
+        files_changed = len(sources)
+    metrics = compute_metrics(active, suppressed, files, new_lines, files_changed, changed_functions(files, spec.diff))
     errors = collapse_errors(errors)
     gate = evaluate_gate(
         effective_conditions(settings.gate.preset, settings.gate.conditions),
@@ -250,10 +271,12 @@ def run_check(request: CheckRequest, classify_new: Optional[NewCodeClassifier] =
         fatal_errors=sum(1 for e in errors if e.fatal),
         preset=settings.gate.preset,
     )
+    if request.notes:
+        gate = gate.model_copy(update={"notes": (*request.notes, *gate.notes)})
     return Report(
         tool=ToolInfo(version=__version__),
         root=str(request.root),
-        new_code=request.new_code,
+        new_code=spec.info,
         gate=gate,
         metrics=metrics,
         issues=tuple(active),

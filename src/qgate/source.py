@@ -27,6 +27,7 @@ class SourceFile(Frozen):
     comments: dict[int, str] = Field(default_factory=dict, description="Line number to the text of its comment.")
     loc: int = 0
     ncloc: int = 0
+    code_lines: frozenset[int] = Field(default=frozenset(), description="Lines holding code (their count is ncloc).")
     comment_lines: int = 0
     tokenize_error: Optional[str] = None
 
@@ -70,8 +71,8 @@ _NON_CODE_TOKENS = frozenset(
 )
 
 
-def scan_tokens(text: str) -> tuple[dict[int, str], int, int, Optional[str]]:
-    """Comments by line, number of code lines (ncloc), number of comment lines, and a tokenize error if any.
+def scan_tokens(text: str) -> tuple[dict[int, str], frozenset[int], Optional[str]]:
+    """Comments by line, the lines holding code (ncloc is their number), and a tokenize error if any.
 
     ncloc counts lines holding at least one code token, as SonarQube does: a multi-line string counts
     every line it spans, blank lines and comment-only lines do not. On a tokenize error the counts fall
@@ -87,15 +88,15 @@ def scan_tokens(text: str) -> tuple[dict[int, str], int, int, Optional[str]]:
                 code_lines.update(range(tok.start[0], tok.end[0] + 1))
     except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
         return _fallback_scan(text) + (f"{type(exc).__name__}: {_short(exc)}",)
-    return comments, len(code_lines), len(comments), None
+    return comments, frozenset(code_lines), None
 
 
 _COMMENT_RE = re.compile(r"#.*$")
 
 
-def _fallback_scan(text: str) -> tuple[dict[int, str], int, int]:
+def _fallback_scan(text: str) -> tuple[dict[int, str], frozenset[int]]:
     comments: dict[int, str] = {}
-    ncloc = 0
+    code_lines: set[int] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
         stripped = raw.strip()
         if not stripped:
@@ -103,15 +104,15 @@ def _fallback_scan(text: str) -> tuple[dict[int, str], int, int]:
         if stripped.startswith("#"):
             comments[number] = stripped
             continue
-        ncloc += 1
+        code_lines.add(number)
         match = _COMMENT_RE.search(raw)
         if match and raw.count('"') % 2 == 0 and raw.count("'") % 2 == 0:
             comments[number] = match.group(0)
-    return comments, ncloc, len(comments)
+    return comments, frozenset(code_lines)
 
 
 def source_from_text(path: str, text: str, abspath: Union[str, Path] = "", encoding: str = "utf-8") -> SourceFile:
-    comments, ncloc, comment_lines, error = scan_tokens(text)
+    comments, code_lines, error = scan_tokens(text)
     return SourceFile(
         path=path,
         abspath=str(abspath),
@@ -119,8 +120,9 @@ def source_from_text(path: str, text: str, abspath: Union[str, Path] = "", encod
         encoding=encoding,
         comments=comments,
         loc=len(text.splitlines()),
-        ncloc=ncloc,
-        comment_lines=comment_lines,
+        ncloc=len(code_lines),
+        code_lines=code_lines,
+        comment_lines=len(comments),
         tokenize_error=error,
     )
 

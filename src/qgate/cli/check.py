@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Optional, Sequence
 
+from qgate.cli.newcode import environment, gate_config, plan_new_code
 from qgate.cli.output import emit
 from qgate.config import LoadedConfig, find_config, load_config
 from qgate.errors import UsageError
@@ -27,6 +28,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("-o", "--output", type=Path, help="write the report to FILE instead of stdout")
     parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
+    new = parser.add_argument_group("new code")
+    new.add_argument("--base", metavar="REF", help="new code is the diff from merge-base(REF, HEAD) to the working tree")
+    new.add_argument("--baseline", metavar="FILE", type=Path, help="issues matching this baseline file are not new")
+    new.add_argument("--all-files", action="store_true", help="analyze every file, not only the changed ones")
+    new.add_argument(
+        "--config-from-head", action="store_true",
+        help="gate with the working tree's config even when the change modifies it (default: the reference's)",
+    )
 
 
 def analysis_root(paths: Sequence[Path]) -> Path:
@@ -72,7 +81,11 @@ def render(report: Report, fmt: str, color: bool) -> str:
 def run(args: argparse.Namespace) -> int:
     root = analysis_root(args.paths)
     config = resolve_config(args.config, root, args.paths)
-    report = run_check(CheckRequest(root=root, paths=tuple(args.paths), config=config))
+    spec = plan_new_code(
+        root, config, base=args.base, baseline=args.baseline, all_files=args.all_files, env=environment()
+    )
+    config, notes = gate_config(root, config, spec, args.config_from_head)
+    report = run_check(CheckRequest(root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes))
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     emit(render(report, args.format, color), args.output)
     for error in report.errors:
