@@ -1,83 +1,16 @@
-"""Shared test helpers: running the real ``qgate`` CLI and building real git repositories from fixtures/."""
+"""Fixtures shared by the whole suite; the helpers themselves live in support.py."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-FIXTURES = REPO / "fixtures"
-SHARED = REPO.parent / "shared"
-
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "qgate tests",
-    "GIT_AUTHOR_EMAIL": "tests@example.invalid",
-    "GIT_COMMITTER_NAME": "qgate tests",
-    "GIT_COMMITTER_EMAIL": "tests@example.invalid",
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_CONFIG_GLOBAL": os.devnull,
-}
-
-
-@dataclass
-class Result:
-    code: int
-    stdout: str
-    stderr: str
-
-    def json(self) -> Any:
-        return json.loads(self.stdout)
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The environment for a qgate subprocess: no CI variables leaking in from the machine running the tests."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GITHUB_", "CI_", "QGATE_")) and k != "CI"}
-    env.update(GIT_ENV)
-    env.update(extra)
-    return env
-
-
-def run_qgate(*args: str, cwd: Path, env: Optional[dict[str, str]] = None, stdin: Optional[str] = None) -> Result:
-    proc = subprocess.run(
-        [sys.executable, "-m", "qgate", *args],
-        cwd=cwd,
-        env=env or clean_env(),
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
-
-
-def git(cwd: Path, *args: str) -> str:
-    proc = subprocess.run(["git", *args], cwd=cwd, env=clean_env(), capture_output=True, text=True, check=True)
-    return proc.stdout
-
-
-def make_repo(dest: Path, fixture: Optional[str] = None, commit: bool = True) -> Path:
-    """A real git repository at dest, holding a copy of fixtures/<fixture>, committed on branch main."""
-    dest.mkdir(parents=True, exist_ok=True)
-    if fixture:
-        shutil.copytree(FIXTURES / fixture, dest, dirs_exist_ok=True)
-    git(dest, "init", "-q", "-b", "main")
-    if commit:
-        git(dest, "add", "-A")
-        git(dest, "commit", "-q", "-m", "initial")
-    return dest
+from support import make_repo
 
 
 @pytest.fixture
 def repo_factory(tmp_path):
-    def factory(fixture: Optional[str] = None, name: str = "repo", commit: bool = True) -> Path:
+    def factory(fixture: Optional[str] = None, name: str = "repo", commit: bool = True):
         return make_repo(tmp_path / name, fixture, commit)
 
     return factory
