@@ -43,6 +43,7 @@ def test_one_syntax_error_entry_per_file():
     ]
     collapsed = collapse_errors(errors)
     assert [(e.analyzer, e.path) for e in collapsed] == [("semgrep", None), ("cst", "b.py"), ("bandit", "c.py")]
+    assert collapsed[1].message == "syntax error: invalid syntax (also reported by radon)"
 
 
 def test_file_reports_merge_measures_and_functions_from_several_analyzers():

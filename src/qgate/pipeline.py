@@ -140,15 +140,25 @@ def select_and_override(issues: Sequence[Issue], settings: Settings, rules: dict
 
 
 def collapse_errors(errors: Sequence[AnalysisError]) -> list[AnalysisError]:
-    """One syntax-error entry per file, however many analyzers tripped on it."""
-    seen_syntax: set[str] = set()
+    """One entry per broken file, however many analyzers tripped on it (the first one's message is kept)."""
+    first: dict[str, int] = {}
+    others: dict[str, list[str]] = {}
     result: list[AnalysisError] = []
     for error in errors:
-        if error.path and not error.fatal and "syntax" in error.message.lower():
-            if error.path in seen_syntax:
-                continue
-            seen_syntax.add(error.path)
-        result.append(error)
+        if error.path is None or error.fatal:
+            result.append(error)
+        elif error.path in first:
+            others[error.path].append(error.analyzer)
+        else:
+            first[error.path] = len(result)
+            others[error.path] = []
+            result.append(error)
+    for path, index in first.items():
+        also = sorted(set(others[path]) - {result[index].analyzer})
+        if also:
+            result[index] = result[index].model_copy(
+                update={"message": f"{result[index].message} (also reported by {', '.join(also)})"}
+            )
     return sorted(result, key=AnalysisError.sort_key)
 
 

@@ -16,7 +16,7 @@ def schema() -> str:
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://qgate.dev/schema/report-1.0.json",
-        "title": "qgate report",
         **document,
+        "title": "qgate report",
     }
     return json.dumps(document, indent=2, sort_keys=True) + "\n"
