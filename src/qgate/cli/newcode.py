@@ -33,7 +33,8 @@ def plan_new_code(
             info=NewCodeInfo(mode="baseline", note=f"new code: issues without a match in the baseline {baseline}"),
             baseline=entries,
         )
-    scope = git.new_code_scope(root, explicit=base, configured=configured, env=env, fetch=True)
+    # fetching a missing reference is for CI checkouts; locally a typo must not hit the network
+    scope = git.new_code_scope(root, explicit=base, configured=configured, env=env, fetch=bool(env.get("CI")))
     if scope.all_new:
         mode = "baseline" if entries is not None else "all"
         return NewCodeSpec(info=NewCodeInfo(mode=mode, note=scope.reason), baseline=entries)
