@@ -165,6 +165,20 @@ class NewCodeInfo(Frozen):
     note: str = ""
 
 
+class Location(Frozen):
+    path: str
+    line: int = Field(ge=1)
+    end_line: int = Field(ge=1)
+
+
+class Duplication(Frozen):
+    """One duplicated block: the same token sequence in two or more places."""
+
+    tokens: int = Field(description="Length of the duplicated token sequence.")
+    lines: int = Field(description="Lines spanned by the first occurrence.")
+    occurrences: tuple[Location, ...] = Field(description="Every place the block stands, sorted.")
+
+
 class Report(Frozen):
     schema_version: str = SCHEMA_VERSION
     tool: ToolInfo
@@ -175,6 +189,8 @@ class Report(Frozen):
     issues: tuple[Issue, ...] = ()
     suppressed: tuple[Issue, ...] = Field(default=(), description="Issues silenced in source or config; counted, not gated.")
     files: tuple[FileReport, ...] = ()
+    duplications: tuple[Duplication, ...] = ()
+    rules: tuple[RuleInfo, ...] = Field(default=(), description="Every rule that reported an issue, by id.")
     skipped: tuple[SkippedFile, ...] = Field(default=(), description="Files not analyzed (size limit, binary, ...).")
     errors: tuple[AnalysisError, ...] = ()
     duration_seconds: float = 0.0

@@ -116,20 +116,25 @@ def _rule_index(analyzers: Sequence[Analyzer]) -> dict[str, RuleInfo]:
     return index
 
 
+def rule_of(issue: Issue, rules: dict[str, RuleInfo]) -> RuleInfo:
+    """The rule behind an issue; one its analyzer did not declare (a user's semgrep rule) is described by the issue."""
+    return rules.get(issue.rule) or RuleInfo(
+        id=issue.rule,
+        name=issue.rule,
+        analyzer=issue.tool,
+        type=issue.type,
+        severity=issue.severity,
+        effort_minutes=issue.effort_minutes,
+        description=issue.message,
+    )
+
+
 def select_and_override(issues: Sequence[Issue], settings: Settings, rules: dict[str, RuleInfo]) -> list[Issue]:
     """Drop issues of disabled rules and apply per-rule severity overrides."""
     selection = settings.selection()
     kept: list[Issue] = []
     for issue in issues:
-        info = rules.get(issue.rule) or RuleInfo(
-            id=issue.rule,
-            name=issue.rule,
-            analyzer=issue.tool,
-            type=issue.type,
-            severity=issue.severity,
-            effort_minutes=issue.effort_minutes,
-            description=issue.message,
-        )
+        info = rule_of(issue, rules)
         if not selection.is_enabled(info):
             continue
         override = settings.rules.get(issue.rule)
@@ -205,7 +210,7 @@ def analyze_sources(
     settings: Settings,
     root: Path,
     config_label: str,
-) -> tuple[list[Issue], list[FileReport], list[AnalysisError]]:
+) -> tuple[list[Issue], list[FileReport], list[AnalysisError], dict[str, RuleInfo]]:
     """Run the analyzers and normalize their findings (selection, severity, suppression, fingerprints)."""
     analyzers = build_analyzers(settings, root, config_label)
     outputs = run_analyzers(analyzers, sources)
@@ -215,13 +220,28 @@ def analyze_sources(
         for error in output.errors:
             errors.append(error.model_copy(update={"fatal": False}) if name in optional else error)
     raw = [issue for output in outputs.values() for issue in output.issues]
-    issues = select_and_override(raw, settings, _rule_index(analyzers))
+    rules = _rule_index(analyzers)
+    issues = select_and_override(raw, settings, rules)
     comments = {s.path: s.comments for s in sources}
     issues = apply_suppressions(issues, comments, PathIgnores(settings.per_path_ignores))
     lines = {s.path: s for s in sources}
     issues = assign_fingerprints(issues, lambda path, line: lines[path].line(line) if path in lines else "")
     files = merge_file_reports(sources, [f for output in outputs.values() for f in output.files])
-    return issues, files, errors
+    return issues, files, errors, rules
+
+
+def reported_rules(issues: Sequence[Issue], rules: dict[str, RuleInfo], settings: Settings) -> tuple[RuleInfo, ...]:
+    """RuleInfo of every rule with an issue (a rule an analyzer did not declare gets one from its issue)."""
+    result: dict[str, RuleInfo] = {}
+    for issue in issues:
+        if issue.rule in result:
+            continue
+        info = rule_of(issue, rules)
+        override = settings.rules.get(issue.rule)
+        if override is not None and override.severity is not None:
+            info = info.model_copy(update={"severity": override.severity})
+        result[issue.rule] = info
+    return tuple(result[k] for k in sorted(result))
 
 
 def _sum_or_none(values: Sequence[Optional[int]]) -> Optional[int]:
@@ -259,7 +279,7 @@ def run_check(request: CheckRequest) -> Report:
     if spec.only_changed_files and changed_paths is not None:
         candidates = [c for c in candidates if c.path in changed_paths]
     sources, errors, skipped = load_sources(candidates)
-    issues, files, analyzer_errors = analyze_sources(sources, settings, request.root, request.config.label)
+    issues, files, analyzer_errors, rule_index = analyze_sources(sources, settings, request.root, request.config.label)
     errors.extend(analyzer_errors)
 
     issues = classify(issues, spec)
@@ -292,6 +312,7 @@ def run_check(request: CheckRequest) -> Report:
         issues=tuple(active),
         suppressed=tuple(suppressed),
         files=tuple(sorted(files, key=lambda f: f.path)),
+        rules=reported_rules(issues, rule_index, settings),
         skipped=tuple(sorted([*found.skipped, *skipped], key=lambda s: s.path)),
         errors=tuple(errors),
         duration_seconds=round(time.monotonic() - started, 3),
