@@ -107,6 +107,9 @@ class Settings(_Section):
     per_path_ignores: dict[str, tuple[str, ...]] = Field(
         default_factory=dict, description="gitignore-style pattern -> rule ids (or prefixes, or ALL) ignored there."
     )
+    hotspot_reviews: str = Field(
+        default=".qgate/hotspots.json", description="Reviewed-hotspots file, relative to the repository root."
+    )
     analyzers: AnalyzersSettings = Field(default_factory=AnalyzersSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
     new_code: NewCodeSettings = Field(default_factory=NewCodeSettings)

@@ -84,6 +84,9 @@ class Issue(Frozen):
     suppression: Optional[str] = Field(
         default=None, description="How the issue was suppressed (noqa, nosonar, qgate-ignore, nosec, config); null when active."
     )
+    review: Optional[Literal["to_review", "safe", "fixed"]] = Field(
+        default=None, description="Review status of a security hotspot (null for other types)."
+    )
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.rule, self.message)

@@ -22,6 +22,8 @@ from qgate.errors import ConfigError, QgateError
 from qgate.gate.conditions import evaluate_gate
 from qgate.gate.presets import effective_conditions
 from qgate.metrics.counts import issue_counts, size_measures
+from qgate.metrics.debt import debt_measures
+from qgate.metrics.hotspots import HotspotReview, apply_reviews, hotspot_measures
 from qgate.model import (
     AnalysisError,
     FileReport,
@@ -47,6 +49,7 @@ class CheckRequest(Frozen):
     config: LoadedConfig
     new_code: NewCodeSpec = Field(default_factory=NewCodeSpec)
     notes: tuple[str, ...] = Field(default=(), description="Notes for the gate section (e.g. config taken from the reference).")
+    reviews: tuple[HotspotReview, ...] = Field(default=(), description="Recorded security hotspot reviews.")
 
 
 # ---------------------------------------------------------------------------------------------- analyzers
@@ -257,9 +260,20 @@ def compute_metrics(
     files_changed: int,
     changed: Sequence[FunctionMetrics] = (),
 ) -> Metrics:
-    overall = {**size_measures(files), **issue_counts(active), "suppressed_violations": len(suppressed)}
+    new_issues = [i for i in active if i.new]
+    sizes = size_measures(files)
+    overall = {
+        **sizes,
+        **issue_counts(active),
+        **debt_measures(active, int(sizes["ncloc"] or 0)),
+        "suppressed_violations": len(suppressed),
+    }
+    hotspots = hotspot_measures(active)
+    overall.update({k: v for k, v in hotspots.items() if not k.startswith("new_")})
     new_code = {
-        **issue_counts([i for i in active if i.new], prefix="new_"),
+        **issue_counts(new_issues, prefix="new_"),
+        **debt_measures(new_issues, new_lines, prefix="new_"),
+        **{k: v for k, v in hotspots.items() if k.startswith("new_")},
         "new_lines": new_lines,
         "files_changed": files_changed,
         "new_complexity": _sum_or_none([f.cyclomatic_complexity for f in changed]),
@@ -282,7 +296,7 @@ def run_check(request: CheckRequest) -> Report:
     issues, files, analyzer_errors, rule_index = analyze_sources(sources, settings, request.root, request.config.label)
     errors.extend(analyzer_errors)
 
-    issues = classify(issues, spec)
+    issues = apply_reviews(classify(issues, spec), request.reviews)
     active = sorted((i for i in issues if i.suppression is None), key=Issue.sort_key)
     suppressed = sorted((i for i in issues if i.suppression is not None), key=Issue.sort_key)
 

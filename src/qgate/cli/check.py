@@ -13,6 +13,7 @@ from qgate.cli.output import emit
 from qgate.config import LoadedConfig, find_config, load_config
 from qgate.errors import UsageError
 from qgate.git import find_repo_root
+from qgate.metrics.hotspots import load_reviews
 from qgate.model import Report
 from qgate.pipeline import CheckRequest, run_check
 from qgate.reporters import json as json_reporter
@@ -85,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
         root, config, base=args.base, baseline=args.baseline, all_files=args.all_files, env=environment()
     )
     config, notes = gate_config(root, config, spec, args.config_from_head)
-    report = run_check(CheckRequest(root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes))
+    reviews = load_reviews(root / config.settings.hotspot_reviews).reviews
+    request = CheckRequest(root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes, reviews=reviews)
+    report = run_check(request)
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     emit(render(report, args.format, color), args.output)
     for error in report.errors:

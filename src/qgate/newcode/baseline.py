@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Literal, Optional, Union
 from pydantic import ConfigDict, Field, ValidationError
 
 from qgate import __version__
+from qgate.atomic import atomic_write
 from qgate.errors import InputError
 from qgate.model import Frozen, Issue
 from qgate.newcode.tracking import track
@@ -99,41 +99,8 @@ def write_baseline(path: Union[str, os.PathLike[str]], baseline: Union[Baseline,
     """
     if not isinstance(baseline, Baseline):
         baseline = make_baseline(baseline)
-    target = Path(path)
-    data = baseline.to_json().encode("utf-8")
-    directory = target.parent if str(target.parent) else Path(".")
-    tmp_name: Optional[str] = None
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, target)
-        tmp_name = None
-        _fsync_dir(directory)
-    except OSError as exc:
-        raise InputError(f"cannot write baseline {target}: {exc.strerror or exc}") from None
-    finally:
-        if tmp_name is not None:
-            try:
-                os.unlink(tmp_name)
-            except OSError:
-                pass
+    atomic_write(path, baseline.to_json(), what="baseline")
     return baseline
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_baseline(path: Union[str, os.PathLike[str]]) -> Baseline:
