@@ -37,7 +37,7 @@ def atomic_write(
             try:
                 os.unlink(tmp_name)
             except OSError:
-                pass
+                pass  # the temporary file is already gone: nothing to clean up
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -48,6 +48,6 @@ def _fsync_dir(directory: Path) -> None:
     try:
         os.fsync(fd)
     except OSError:
-        pass
+        pass  # some file systems cannot fsync a directory; the rename itself is still atomic
     finally:
         os.close(fd)

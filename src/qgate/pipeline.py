@@ -29,6 +29,7 @@ from qgate.model import (
     FileReport,
     Frozen,
     FunctionMetrics,
+    GateResult,
     Issue,
     Metrics,
     MetricValue,
@@ -112,10 +113,11 @@ def _rule_index(analyzers: Sequence[Analyzer]) -> dict[str, RuleInfo]:
     index: dict[str, RuleInfo] = {}
     for analyzer in analyzers:
         try:
-            for rule in analyzer.rules():
-                index.setdefault(rule.id, rule)
+            rules = list(analyzer.rules())
         except Exception:  # noqa: BLE001 - a plugin that cannot list its rules still runs
-            continue
+            rules = []
+        for rule in rules:
+            index.setdefault(rule.id, rule)
     return index
 
 
@@ -282,31 +284,23 @@ def compute_metrics(
     return Metrics(overall=dict(sorted(overall.items())), new_code=dict(sorted(new_code.items())))
 
 
-def run_check(request: CheckRequest) -> Report:
-    """Analyze, decide what is new, measure and gate."""
-    started = time.monotonic()
+def _analyzed_candidates(found: Sequence[Candidate], spec: NewCodeSpec) -> list[Candidate]:
+    changed = spec.changed_paths()
+    if spec.only_changed_files and changed is not None:
+        return [c for c in found if c.path in changed]
+    return list(found)
+
+
+def new_code_size(sources: Sequence[SourceFile], spec: NewCodeSpec) -> tuple[int, int]:
+    """(new lines of code, files with new code) over the analyzed sources."""
+    changed = spec.changed_paths()
+    new_lines = sum(len(new_code_lines(s, spec.diff)) for s in sources)
+    files_changed = len(sources) if changed is None else sum(1 for s in sources if s.path in changed)
+    return new_lines, files_changed
+
+
+def _gate(request: CheckRequest, metrics: Metrics, new_lines: int, errors: Sequence[AnalysisError]) -> GateResult:
     settings = request.config.settings
-    spec = request.new_code
-    found = discover(request.root, list(request.paths), settings)
-    candidates = list(found.files)
-    changed_paths = spec.changed_paths()
-    if spec.only_changed_files and changed_paths is not None:
-        candidates = [c for c in candidates if c.path in changed_paths]
-    sources, errors, skipped = load_sources(candidates)
-    issues, files, analyzer_errors, rule_index = analyze_sources(sources, settings, request.root, request.config.label)
-    errors.extend(analyzer_errors)
-
-    issues = apply_reviews(classify(issues, spec), request.reviews)
-    active = sorted((i for i in issues if i.suppression is None), key=Issue.sort_key)
-    suppressed = sorted((i for i in issues if i.suppression is not None), key=Issue.sort_key)
-
-    new_line_sets = [new_code_lines(s, spec.diff) for s in sources]
-    new_lines = sum(len(lines) for lines in new_line_sets)
-    files_changed = sum(1 for s, lines in zip(sources, new_line_sets) if lines or (changed_paths is not None and s.path in changed_paths))
-    if changed_paths is None:
-        files_changed = len(sources)
-    metrics = compute_metrics(active, suppressed, files, new_lines, files_changed, changed_functions(files, spec.diff))
-    errors = collapse_errors(errors)
     gate = evaluate_gate(
         effective_conditions(settings.gate.preset, settings.gate.conditions),
         {**metrics.overall, **metrics.new_code},
@@ -315,13 +309,29 @@ def run_check(request: CheckRequest) -> Report:
         fatal_errors=sum(1 for e in errors if e.fatal),
         preset=settings.gate.preset,
     )
-    if request.notes:
-        gate = gate.model_copy(update={"notes": (*request.notes, *gate.notes)})
+    return gate.model_copy(update={"notes": (*request.notes, *gate.notes)}) if request.notes else gate
+
+
+def run_check(request: CheckRequest) -> Report:
+    """Analyze, decide what is new, measure and gate."""
+    started = time.monotonic()
+    settings = request.config.settings
+    spec = request.new_code
+    found = discover(request.root, list(request.paths), settings)
+    sources, errors, skipped = load_sources(_analyzed_candidates(found.files, spec))
+    issues, files, analyzer_errors, rule_index = analyze_sources(sources, settings, request.root, request.config.label)
+    errors = collapse_errors([*errors, *analyzer_errors])
+
+    issues = apply_reviews(classify(issues, spec), request.reviews)
+    active = sorted((i for i in issues if i.suppression is None), key=Issue.sort_key)
+    suppressed = sorted((i for i in issues if i.suppression is not None), key=Issue.sort_key)
+    new_lines, files_changed = new_code_size(sources, spec)
+    metrics = compute_metrics(active, suppressed, files, new_lines, files_changed, changed_functions(files, spec.diff))
     return Report(
         tool=ToolInfo(version=__version__),
         root=str(request.root),
         new_code=spec.info,
-        gate=gate,
+        gate=_gate(request, metrics, new_lines, errors),
         metrics=metrics,
         issues=tuple(active),
         suppressed=tuple(suppressed),

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from qgate import git
+from qgate.errors import GitError
 from qgate.config import CONFIG_FILES, LoadedConfig, load_config_text, table_from_document, tomllib
 from qgate.model import NewCodeInfo
 from qgate.newcode.baseline import load_baseline
@@ -39,7 +40,8 @@ def plan_new_code(
         mode = "baseline" if entries is not None else "all"
         return NewCodeSpec(info=NewCodeInfo(mode=mode, note=scope.reason), baseline=entries)
     choice = scope.reference
-    assert choice is not None and scope.merge_base is not None
+    if choice is None or scope.merge_base is None:  # new_code_scope promises both when not all_new
+        raise GitError("internal: a reference without a merge base")
     changed = sum(1 for d in scope.files.values() if d.whole_file or d.added_lines)
     note = (
         f"new code: changes since {choice.ref} ({choice.source}), merge base {scope.merge_base[:12]}, "
