@@ -109,3 +109,26 @@ def test_rules_lists_every_rule_of_the_enabled_analyzers(tmp_path):
     assert rules["QG109"]["severity"] == "major"
     text = run_qgate("rules", cwd=tmp_path).stdout
     assert text.splitlines()[0].split() == ["ID", "ANALYZER", "TYPE", "SEVERITY", "ON", "DESCRIPTION"]
+
+
+def test_several_reports_in_one_run(tmp_path):
+    (tmp_path / "qgate.toml").write_text('[analyzers]\nenabled = ["cst"]\n')
+    (tmp_path / "a.py").write_text("def f(a=[]):\n    return a\n")
+    result = run_qgate(
+        "check", "--format", "github", "--report", "sarif=out/q.sarif", "--report", "gitlab=out/gl.json",
+        "--report", "junit=out/j.xml", "--report", "markdown=out/summary.md", cwd=tmp_path,
+    )
+    assert result.code == 1
+    assert result.stdout.startswith("::warning file=a.py,line=1,")
+    sarif = json.loads((tmp_path / "out" / "q.sarif").read_text())
+    assert sarif["runs"][0]["results"][0]["ruleId"] == "QG103"
+    assert json.loads((tmp_path / "out" / "gl.json").read_text())[0]["check_name"] == "QG103"
+    assert "<testsuites" in (tmp_path / "out" / "j.xml").read_text()
+    assert (tmp_path / "out" / "summary.md").read_text().startswith("## Quality gate: FAILED")
+
+
+def test_unknown_report_format_is_a_usage_error(tmp_path):
+    result = run_qgate("check", "--report", "pdf=x.pdf", cwd=tmp_path)
+    assert result.code == 2
+    assert "unknown report format 'pdf'" in result.stderr
+    assert result.stderr.count("\n") == 1

@@ -16,17 +16,21 @@ from qgate.git import find_repo_root
 from qgate.metrics.hotspots import load_reviews
 from qgate.model import Report
 from qgate.pipeline import CheckRequest, run_check
-from qgate.reporters import json as json_reporter
 from qgate.reporters import text as text_reporter
+from qgate.reporters.registry import REPORTERS, get_reporter
 
-FORMATS = ("text", "json")
+FORMATS = tuple(REPORTERS)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("check", help="analyze files and evaluate the quality gate")
     parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: the whole repository)")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format (default: text)")
-    parser.add_argument("-o", "--output", type=Path, help="write the report to FILE instead of stdout")
+    parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout (default: text)")
+    parser.add_argument("-o", "--output", type=Path, help="write the --format report to FILE instead of stdout")
+    parser.add_argument(
+        "--report", action="append", default=[], metavar="NAME=PATH", type=_report_spec,
+        help=f"also write a report in format NAME to PATH (repeatable; formats: {', '.join(FORMATS)})",
+    )
     parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
     new = parser.add_argument_group("new code")
@@ -73,10 +77,19 @@ def exit_code(report: Report) -> int:
     return {"passed": 0, "failed": 1, "error": 2}[report.gate.status]
 
 
+def _report_spec(value: str) -> tuple[str, Path]:
+    name, sep, path = value.partition("=")
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(f"expected NAME=PATH, got {value!r}")
+    if name not in REPORTERS:
+        raise argparse.ArgumentTypeError(f"unknown report format {name!r} (known formats: {', '.join(FORMATS)})")
+    return name, Path(path)
+
+
 def render(report: Report, fmt: str, color: bool) -> str:
-    if fmt == "json":
-        return json_reporter.render(report)
-    return text_reporter.render(report, color=color)
+    if fmt == "text":
+        return text_reporter.render(report, color=color)
+    return get_reporter(fmt)(report)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,6 +104,8 @@ def run(args: argparse.Namespace) -> int:
     report = run_check(request)
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     emit(render(report, args.format, color), args.output)
+    for name, path in args.report:
+        emit(render(report, name, False), path)
     for error in report.errors:
         if error.fatal:
             print(f"qgate: error: {error.analyzer}: {error.message}", file=sys.stderr)

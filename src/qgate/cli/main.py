@@ -34,11 +34,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
-    if not args.command:
-        parser.print_help(sys.stderr)
-        return EXIT_ERROR
     try:
+        args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+        if not args.command:
+            parser.print_help(sys.stderr)
+            return EXIT_ERROR
         return int(SUBCOMMANDS[args.command].run(args))
     except QgateError as exc:
         print(f"qgate: error: {exc}", file=sys.stderr)
