@@ -94,6 +94,13 @@ class NewCodeSettings(_Section):
     reference: Optional[str] = Field(default=None, description="Git reference new code is compared with.")
 
 
+class CoverageSettings(_Section):
+    """``[tool.qgate.coverage]``: coverage reports read on every check, and how to map their paths."""
+
+    reports: tuple[str, ...] = Field(default=(), description="Report files (coverage.py XML/JSON, LCOV), relative to the root.")
+    source_roots: tuple[str, ...] = Field(default=(), description="Prefixes to strip from report paths.")
+
+
 class Settings(_Section):
     include: tuple[str, ...] = Field(default=("*.py",), description="gitignore-style patterns of files to analyze.")
     exclude: tuple[str, ...] = Field(default=DEFAULT_EXCLUDE, description="gitignore-style patterns never analyzed.")
@@ -111,6 +118,7 @@ class Settings(_Section):
         default=".qgate/hotspots.json", description="Reviewed-hotspots file, relative to the repository root."
     )
     analyzers: AnalyzersSettings = Field(default_factory=AnalyzersSettings)
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
     new_code: NewCodeSettings = Field(default_factory=NewCodeSettings)
 

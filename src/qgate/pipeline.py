@@ -21,6 +21,7 @@ from qgate.discovery import Candidate, discover
 from qgate.errors import ConfigError, QgateError
 from qgate.gate.conditions import evaluate_gate
 from qgate.gate.presets import effective_conditions
+from qgate.metrics.coverage import CoverageData, check_matches, coverage_measures
 from qgate.metrics.counts import issue_counts, size_measures
 from qgate.metrics.debt import debt_measures
 from qgate.metrics.hotspots import HotspotReview, apply_reviews, hotspot_measures
@@ -51,6 +52,7 @@ class CheckRequest(Frozen):
     new_code: NewCodeSpec = Field(default_factory=NewCodeSpec)
     notes: tuple[str, ...] = Field(default=(), description="Notes for the gate section (e.g. config taken from the reference).")
     reviews: tuple[HotspotReview, ...] = Field(default=(), description="Recorded security hotspot reviews.")
+    coverage: Optional[CoverageData] = Field(default=None, description="Imported coverage reports, merged.")
 
 
 # ---------------------------------------------------------------------------------------------- analyzers
@@ -261,7 +263,10 @@ def compute_metrics(
     new_lines: int,
     files_changed: int,
     changed: Sequence[FunctionMetrics] = (),
+    extra: Optional[dict[str, MetricValue]] = None,
 ) -> Metrics:
+    """Every measure, overall and on new code; ``extra`` holds measures computed elsewhere (coverage,
+    duplication), split by their ``new_`` prefix."""
     new_issues = [i for i in active if i.new]
     sizes = size_measures(files)
     overall = {
@@ -281,6 +286,8 @@ def compute_metrics(
         "new_complexity": _sum_or_none([f.cyclomatic_complexity for f in changed]),
         "new_cognitive_complexity": _sum_or_none([f.cognitive_complexity for f in changed]),
     }
+    for key, value in (extra or {}).items():
+        (new_code if key.startswith("new_") else overall)[key] = value
     return Metrics(overall=dict(sorted(overall.items())), new_code=dict(sorted(new_code.items())))
 
 
@@ -326,12 +333,20 @@ def run_check(request: CheckRequest) -> Report:
     active = sorted((i for i in issues if i.suppression is None), key=Issue.sort_key)
     suppressed = sorted((i for i in issues if i.suppression is not None), key=Issue.sort_key)
     new_lines, files_changed = new_code_size(sources, spec)
-    metrics = compute_metrics(active, suppressed, files, new_lines, files_changed, changed_functions(files, spec.diff))
+    extra: dict[str, MetricValue] = {}
+    notes = list(request.notes)
+    if request.coverage is not None:
+        check_matches(request.coverage, [c.path for c in found.files], "the coverage report(s)")
+        extra.update(coverage_measures(request.coverage, [s.path for s in sources], spec.new_lines_by_path()))
+        notes.extend(request.coverage.notes)
+    metrics = compute_metrics(
+        active, suppressed, files, new_lines, files_changed, changed_functions(files, spec.diff), extra
+    )
     return Report(
         tool=ToolInfo(version=__version__),
         root=str(request.root),
         new_code=spec.info,
-        gate=_gate(request, metrics, new_lines, errors),
+        gate=_gate(request.model_copy(update={"notes": tuple(notes)}), metrics, new_lines, errors),
         metrics=metrics,
         issues=tuple(active),
         suppressed=tuple(suppressed),

@@ -13,6 +13,7 @@ from qgate.cli.output import emit
 from qgate.config import LoadedConfig, find_config, load_config
 from qgate.errors import UsageError
 from qgate.git import find_repo_root
+from qgate.metrics.coverage import CoverageData, load_coverage, merge_coverage
 from qgate.metrics.hotspots import load_reviews
 from qgate.model import Report
 from qgate.pipeline import CheckRequest, run_check
@@ -33,6 +34,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
+    parser.add_argument(
+        "--coverage", action="append", default=[], type=Path, metavar="PATH",
+        help="coverage report (coverage.py XML or JSON, LCOV; format detected from the content), repeatable",
+    )
     new = parser.add_argument_group("new code")
     new.add_argument("--base", metavar="REF", help="new code is the diff from merge-base(REF, HEAD) to the working tree")
     new.add_argument("--baseline", metavar="FILE", type=Path, help="issues matching this baseline file are not new")
@@ -73,6 +78,15 @@ def resolve_config(explicit: Optional[Path], root: Path, paths: Sequence[Path]) 
     return load_config(found)
 
 
+def read_coverage(root: Path, config: LoadedConfig, given: Sequence[Path]) -> Optional[CoverageData]:
+    """Every coverage report from the command line and the config, merged; None without any."""
+    settings = config.settings.coverage
+    paths = [*given, *(root / p for p in settings.reports)]
+    if not paths:
+        return None
+    return merge_coverage([load_coverage(p, root=root, source_roots=settings.source_roots) for p in paths])
+
+
 def exit_code(report: Report) -> int:
     return {"passed": 0, "failed": 1, "error": 2}[report.gate.status]
 
@@ -100,7 +114,10 @@ def run(args: argparse.Namespace) -> int:
     )
     config, notes = gate_config(root, config, spec, args.config_from_head)
     reviews = load_reviews(root / config.settings.hotspot_reviews).reviews
-    request = CheckRequest(root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes, reviews=reviews)
+    request = CheckRequest(
+        root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes, reviews=reviews,
+        coverage=read_coverage(root, config, args.coverage),
+    )
     report = run_check(request)
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     emit(render(report, args.format, color), args.output)

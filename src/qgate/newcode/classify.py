@@ -32,6 +32,12 @@ class NewCodeSpec(Frozen):
             return None
         return frozenset(path for path, d in self.diff.items() if d.whole_file or d.added_lines)
 
+    def new_lines_by_path(self) -> Optional[dict[str, Optional[frozenset[int]]]]:
+        """Path -> new lines (None: the whole file is new); None when every line of every file is new."""
+        if self.diff is None:
+            return None
+        return {path: None if d.whole_file else d.added_lines for path, d in self.diff.items()}
+
 
 def classify(issues: Sequence[Issue], spec: NewCodeSpec) -> list[Issue]:
     """Copies of the issues with ``new`` set."""
