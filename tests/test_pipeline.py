@@ -67,3 +67,20 @@ def test_new_code_metrics_count_only_new_issues():
     assert metrics.overall["suppressed_violations"] == 1
     assert metrics.new_code["new_violations"] == 1
     assert metrics.new_code["new_lines"] == 7
+
+
+def test_process_pool_gives_the_same_results_as_the_serial_path(tmp_path):
+    from qgate.analyzers.base import AnalyzerContext
+    from qgate.analyzers.base import load_analyzer
+    from qgate.pipeline import PARALLEL_MIN_FILES, run_file_analyzers
+
+    sources = [
+        source_from_text(f"m{n}.py", f"def f{n}(a=[]):\n    try:\n        return a[{n}]\n    except:\n        pass\n")
+        for n in range(PARALLEL_MIN_FILES + 5)
+    ]
+    analyzers = [load_analyzer(name)(AnalyzerContext(root=tmp_path)) for name in ("cst", "radon")]
+    todo = {a.name: sources for a in analyzers}
+    serial = run_file_analyzers(analyzers, todo, jobs=1)
+    parallel = run_file_analyzers(analyzers, todo, jobs=2)
+    assert parallel == serial
+    assert [(i.rule, i.line) for i in serial["cst"]["m7.py"].issues] == [("QG103", 1), ("QG101", 4), ("QG102", 4)]

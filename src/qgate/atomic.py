@@ -23,6 +23,7 @@ def atomic_write(
         if make_parents:
             directory.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        os.chmod(tmp_name, 0o666 & ~_umask())  # mkstemp's 0600 would hide reports from other users
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
             handle.flush()
@@ -38,6 +39,12 @@ def atomic_write(
                 os.unlink(tmp_name)
             except OSError:
                 pass  # the temporary file is already gone: nothing to clean up
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current
 
 
 def _fsync_dir(directory: Path) -> None:

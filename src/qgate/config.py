@@ -108,6 +108,8 @@ class Settings(_Section):
     respect_gitignore: bool = True
     max_file_size_kb: int = Field(default=2048, gt=0, description="Larger files are skipped and listed in the report.")
     timeout_seconds: float = Field(default=600.0, gt=0, description="Time limit of one external scanner run.")
+    jobs: int = Field(default=0, ge=0, description="Worker processes for per-file analysis (0: one per core).")
+    cache: bool = Field(default=True, description="Reuse per-file results from .qgate/cache.")
     select: tuple[str, ...] = Field(default=(), description="Rule ids or prefixes to run (default: every default rule).")
     ignore: tuple[str, ...] = Field(default=(), description="Rule ids or prefixes never to run.")
     rules: dict[str, RuleSettings] = Field(default_factory=dict, description="Per-rule enabled/severity/options.")

@@ -7,8 +7,12 @@ reading files (here and in discovery) and the analyzers' own scanner processes.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from pickle import PicklingError
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -16,6 +20,7 @@ from pydantic import Field
 
 from qgate import __version__
 from qgate.analyzers.base import Analyzer, AnalyzerContext, AnalyzerOutput, FileAnalyzer, load_analyzer
+from qgate.cache import AnalyzerCache, split_by_file
 from qgate.config import LoadedConfig, Settings
 from qgate.discovery import Candidate, discover
 from qgate.errors import ConfigError, QgateError
@@ -44,6 +49,8 @@ from qgate.newcode.fingerprint import assign_fingerprints
 from qgate.source import SourceDecodeError, SourceFile, load_source
 from qgate.suppression import PathIgnores, apply_suppressions
 
+CACHE_DIR = Path(".qgate/cache")
+
 
 class CheckRequest(Frozen):
     root: Path
@@ -53,6 +60,7 @@ class CheckRequest(Frozen):
     notes: tuple[str, ...] = Field(default=(), description="Notes for the gate section (e.g. config taken from the reference).")
     reviews: tuple[HotspotReview, ...] = Field(default=(), description="Recorded security hotspot reviews.")
     coverage: Optional[CoverageData] = Field(default=None, description="Imported coverage reports, merged.")
+    use_cache: bool = True
 
 
 # ---------------------------------------------------------------------------------------------- analyzers
@@ -92,20 +100,116 @@ def _guarded(analyzer: Analyzer, sources: Sequence[SourceFile]) -> AnalyzerOutpu
     return AnalyzerOutput(errors=(AnalysisError(analyzer=analyzer.name, message=message, fatal=True),))
 
 
-def run_analyzers(analyzers: Sequence[Analyzer], sources: Sequence[SourceFile]) -> dict[str, AnalyzerOutput]:
-    """Batch analyzers (external scanners) run in threads while per-file analyzers run here."""
-    outputs: dict[str, AnalyzerOutput] = {}
-    batch = [a for a in analyzers if not isinstance(a, FileAnalyzer)]
-    per_file = [a for a in analyzers if isinstance(a, FileAnalyzer)]
-    if not sources:
-        return {a.name: AnalyzerOutput() for a in analyzers}
+def _guarded_file(analyzer: FileAnalyzer, source: SourceFile) -> AnalyzerOutput:
+    """One file through one per-file analyzer; a crash is a fatal error entry naming the file."""
+    try:
+        return analyzer.analyze_file(source)
+    except Exception as exc:  # noqa: BLE001 - a plugin's bug must not crash the gate
+        error = AnalysisError(
+            analyzer=analyzer.name, path=source.path, message=f"crashed: {type(exc).__name__}: {exc}", fatal=True
+        )
+        return AnalyzerOutput(errors=(error,))
+
+
+# Per-file work in worker processes: each worker builds the analyzers once (initializer), then takes chunks.
+_WORKER_ANALYZERS: dict[str, FileAnalyzer] = {}
+
+
+def _init_worker(specs: Sequence[tuple[str, AnalyzerContext]]) -> None:
+    for name, context in specs:
+        analyzer = load_analyzer(name)(context)
+        if isinstance(analyzer, FileAnalyzer):
+            _WORKER_ANALYZERS[name] = analyzer
+
+
+def _work_chunk(chunk: Sequence[tuple[SourceFile, tuple[str, ...]]]) -> list[tuple[str, str, AnalyzerOutput]]:
+    return [
+        (name, source.path, _guarded_file(_WORKER_ANALYZERS[name], source)) for source, names in chunk for name in names
+    ]
+
+
+PARALLEL_MIN_FILES = 40
+
+
+def run_file_analyzers(
+    analyzers: Sequence[FileAnalyzer], todo: dict[str, list[SourceFile]], jobs: int
+) -> dict[str, dict[str, AnalyzerOutput]]:
+    """name -> path -> output. Fans out over a process pool for large runs, serial otherwise or on failure."""
+    by_path: dict[str, tuple[SourceFile, list[str]]] = {}
+    for analyzer in analyzers:
+        for source in todo[analyzer.name]:
+            by_path.setdefault(source.path, (source, []))[1].append(analyzer.name)
+    items = [(source, tuple(names)) for source, names in by_path.values()]
+    results: dict[str, dict[str, AnalyzerOutput]] = {a.name: {} for a in analyzers}
+    if jobs > 1 and len(items) >= PARALLEL_MIN_FILES:
+        try:
+            for name, path, output in _parallel(analyzers, items, jobs):
+                results[name][path] = output
+            return results
+        except (OSError, BrokenProcessPool, PicklingError, AttributeError, TypeError):
+            results = {a.name: {} for a in analyzers}  # fall back to the serial path below
+    instances = {a.name: a for a in analyzers}
+    for source, names in items:
+        for name in names:
+            results[name][source.path] = _guarded_file(instances[name], source)
+    return results
+
+
+def _parallel(analyzers: Sequence[FileAnalyzer], items: list, jobs: int) -> list[tuple[str, str, AnalyzerOutput]]:
+    specs = [(a.name, a.context) for a in analyzers]
+    # big files first, so that the last chunks are small and the workers finish together
+    items = sorted(items, key=lambda item: -len(item[0].text))
+    size = max(1, min(32, len(items) // (jobs * 8)))
+    chunks = [items[i : i + size] for i in range(0, len(items), size)]
+    context = multiprocessing.get_context("spawn")  # no fork() while scanner threads run
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(specs,)) as pool:
+        return [row for rows in pool.map(_work_chunk, chunks) for row in rows]
+
+
+def run_analyzers(
+    analyzers: Sequence[Analyzer],
+    sources: Sequence[SourceFile],
+    *,
+    cache_dir: Optional[Path] = None,
+    jobs: int = 1,
+) -> dict[str, AnalyzerOutput]:
+    """Every analyzer over the sources: cached results first; external scanners (batch analyzers) run in
+    threads, each once, on the files the cache missed, while per-file analyzers run in a process pool."""
+    caches = {a.name: AnalyzerCache(cache_dir, a.name, a.cache_token()) for a in analyzers} if cache_dir else {}
+    hits: dict[str, list[AnalyzerOutput]] = {a.name: [] for a in analyzers}
+    todo: dict[str, list[SourceFile]] = {a.name: [] for a in analyzers}
+    for analyzer in analyzers:
+        cache = caches.get(analyzer.name)
+        for source in sources:
+            found = cache.get(source) if cache else None
+            if found is None:
+                todo[analyzer.name].append(source)
+            else:
+                hits[analyzer.name].append(found)
+
+    batch = [a for a in analyzers if not isinstance(a, FileAnalyzer) and todo[a.name]]
+    per_file = [a for a in analyzers if isinstance(a, FileAnalyzer) and todo[a.name]]
+    fresh: dict[str, AnalyzerOutput] = {}
+    per_file_results: dict[str, dict[str, AnalyzerOutput]] = {}
     with ThreadPoolExecutor(max_workers=max(1, len(batch))) as pool:
-        futures: dict[str, Future[AnalyzerOutput]] = {a.name: pool.submit(_guarded, a, sources) for a in batch}
-        for analyzer in per_file:
-            outputs[analyzer.name] = _guarded(analyzer, sources)
+        futures: dict[str, Future[AnalyzerOutput]] = {a.name: pool.submit(_guarded, a, todo[a.name]) for a in batch}
+        if per_file:
+            per_file_results = run_file_analyzers(per_file, todo, jobs)
         for name, future in futures.items():
-            outputs[name] = future.result()
-    return {a.name: outputs[a.name] for a in analyzers}
+            fresh[name] = future.result()
+    for name, outputs in per_file_results.items():
+        fresh[name] = AnalyzerOutput.merge([outputs[s.path] for s in todo[name]])
+
+    for analyzer in analyzers:
+        output = fresh.get(analyzer.name)
+        cache = caches.get(analyzer.name)
+        if cache is None or output is None or any(e.fatal for e in output.errors):
+            continue  # never cache the results of a run that failed
+        per_source = per_file_results.get(analyzer.name) or split_by_file(output, todo[analyzer.name])
+        for source in todo[analyzer.name]:
+            cache.put(source, per_source[source.path])
+        cache.save()
+    return {a.name: AnalyzerOutput.merge([*hits[a.name], *([fresh[a.name]] if a.name in fresh else [])]) for a in analyzers}
 
 
 # ---------------------------------------------------------------------------------------------- findings
@@ -217,10 +321,12 @@ def analyze_sources(
     settings: Settings,
     root: Path,
     config_label: str,
+    *,
+    cache_dir: Optional[Path] = None,
 ) -> tuple[list[Issue], list[FileReport], list[AnalysisError], dict[str, RuleInfo]]:
     """Run the analyzers and normalize their findings (selection, severity, suppression, fingerprints)."""
     analyzers = build_analyzers(settings, root, config_label)
-    outputs = run_analyzers(analyzers, sources)
+    outputs = run_analyzers(analyzers, sources, cache_dir=cache_dir, jobs=settings.jobs or os.cpu_count() or 1)
     optional = set(settings.analyzers.optional)
     errors: list[AnalysisError] = []
     for name, output in outputs.items():
@@ -326,7 +432,10 @@ def run_check(request: CheckRequest) -> Report:
     spec = request.new_code
     found = discover(request.root, list(request.paths), settings)
     sources, errors, skipped = load_sources(_analyzed_candidates(found.files, spec))
-    issues, files, analyzer_errors, rule_index = analyze_sources(sources, settings, request.root, request.config.label)
+    cache_dir = request.root / CACHE_DIR if request.use_cache and settings.cache else None
+    issues, files, analyzer_errors, rule_index = analyze_sources(
+        sources, settings, request.root, request.config.label, cache_dir=cache_dir
+    )
     errors = collapse_errors([*errors, *analyzer_errors])
 
     issues = apply_reviews(classify(issues, spec), request.reviews)

@@ -51,7 +51,7 @@ from qgate.analyzers._subprocess import (
     target_argument,
     tool_path,
 )
-from qgate.analyzers.base import Analyzer, AnalyzerContext, AnalyzerOutput
+from qgate.analyzers.base import Analyzer, AnalyzerContext, AnalyzerOutput, distribution_version
 from qgate.errors import ConfigError
 from qgate.model import AnalysisError, Issue, IssueType, RuleInfo, Severity
 from qgate.source import SourceFile
@@ -105,6 +105,9 @@ class BanditAnalyzer(Analyzer):
 
     def rules(self) -> Sequence[RuleInfo]:
         return bandit_rules()
+
+    def cache_inputs(self) -> Mapping[str, Any]:
+        return {"bandit": distribution_version("bandit"), "python": self.python or ""}
 
     # -- analysis ----------------------------------------------------------------------------
 

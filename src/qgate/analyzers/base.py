@@ -20,8 +20,10 @@ run over all the files.
 from __future__ import annotations
 
 import fnmatch
+import json
 from abc import ABC, abstractmethod
-from importlib.metadata import entry_points
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, entry_points, packages_distributions, version
 from pathlib import Path
 from typing import Any, ClassVar, Mapping, Optional, Sequence
 
@@ -121,6 +123,25 @@ class Analyzer(ABC):
     def enabled_rules(self) -> list[RuleInfo]:
         return [r for r in self.rules() if self.context.selection.is_enabled(r)]
 
+    def cache_token(self) -> str:
+        """Everything, besides a file's path and content, that decides this analyzer's result for the file.
+
+        The result cache is keyed by it: the analyzer's class and distribution version, its options, the
+        rule selection, plus ``cache_inputs()`` (a scanner's own version, its rule files).
+        """
+        parts = {
+            "analyzer": f"{type(self).__module__}.{type(self).__qualname__}",
+            "version": distribution_version(type(self).__module__),
+            "options": self.options.model_dump(mode="json"),
+            "selection": self.context.selection.model_dump(mode="json"),
+            "extra": self.cache_inputs(),
+        }
+        return json.dumps(parts, sort_keys=True, default=str)
+
+    def cache_inputs(self) -> Mapping[str, Any]:
+        """Extra inputs of the cache token; scanners return their tool version and rule file hashes."""
+        return {}
+
 
 class FileAnalyzer(Analyzer):
     """An analyzer whose result for a file depends only on that file (parallelizable, cacheable)."""
@@ -131,6 +152,18 @@ class FileAnalyzer(Analyzer):
     @abstractmethod
     def analyze_file(self, source: SourceFile) -> AnalyzerOutput:
         """Analyze one file."""
+
+
+@lru_cache(maxsize=None)
+def distribution_version(module: str) -> str:
+    """Version of the installed distribution that provides ``module`` ('' when unknown)."""
+    top = module.split(".")[0]
+    for dist in packages_distributions().get(top, []):
+        try:
+            return version(dist)
+        except PackageNotFoundError:
+            continue
+    return ""
 
 
 def validate_options(model: type[BaseModel], raw: Mapping[str, Any], where: str) -> BaseModel:

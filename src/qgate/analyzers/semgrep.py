@@ -34,6 +34,7 @@ AnalysisErrors with the path; rule/config errors, a missing executable, a timeou
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -58,7 +59,7 @@ from qgate.analyzers._subprocess import (
     target_argument,
     tool_path,
 )
-from qgate.analyzers.base import Analyzer, AnalyzerContext, AnalyzerOutput
+from qgate.analyzers.base import Analyzer, AnalyzerContext, AnalyzerOutput, distribution_version
 from qgate.errors import ConfigError
 from qgate.model import AnalysisError, Issue, IssueType, RuleInfo, Severity
 from qgate.source import SourceFile
@@ -128,6 +129,14 @@ class SemgrepAnalyzer(Analyzer):
                 raise ConfigError(f"{where}: {value!r} does not exist (relative to {context.root})")
             self.config_paths.append(path)
         self._rules = _load_rules(self.config_paths, where)
+
+    def cache_inputs(self) -> Mapping[str, Any]:
+        digest = hashlib.sha256()
+        for config in self.config_paths:
+            for path in rule_files(config):
+                digest.update(str(path).encode())
+                digest.update(path.read_bytes())
+        return {"semgrep": distribution_version("semgrep"), "rules": digest.hexdigest()}
 
     # -- rules -------------------------------------------------------------------------------
 

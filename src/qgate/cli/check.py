@@ -34,6 +34,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
+    parser.add_argument("--no-cache", action="store_true", help="ignore and do not update .qgate/cache")
     parser.add_argument(
         "--coverage", action="append", default=[], type=Path, metavar="PATH",
         help="coverage report (coverage.py XML or JSON, LCOV; format detected from the content), repeatable",
@@ -116,7 +117,7 @@ def run(args: argparse.Namespace) -> int:
     reviews = load_reviews(root / config.settings.hotspot_reviews).reviews
     request = CheckRequest(
         root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes, reviews=reviews,
-        coverage=read_coverage(root, config, args.coverage),
+        coverage=read_coverage(root, config, args.coverage), use_cache=not args.no_cache,
     )
     report = run_check(request)
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
