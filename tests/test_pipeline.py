@@ -72,7 +72,7 @@ def test_new_code_metrics_count_only_new_issues():
 def test_process_pool_gives_the_same_results_as_the_serial_path(tmp_path):
     from qgate.analyzers.base import AnalyzerContext
     from qgate.analyzers.base import load_analyzer
-    from qgate.pipeline import PARALLEL_MIN_FILES, run_file_analyzers
+    from qgate.pipeline import PARALLEL_MIN_FILES, _parallel, run_file_analyzers
 
     sources = [
         source_from_text(f"m{n}.py", f"def f{n}(a=[]):\n    try:\n        return a[{n}]\n    except:\n        pass\n")
@@ -83,4 +83,8 @@ def test_process_pool_gives_the_same_results_as_the_serial_path(tmp_path):
     serial = run_file_analyzers(analyzers, todo, jobs=1)
     parallel = run_file_analyzers(analyzers, todo, jobs=2)
     assert parallel == serial
+    direct = _parallel(analyzers, [(s, ("cst", "radon")) for s in sources], 2)  # no silent serial fallback
+    assert {(name, path): out for name, path, out in direct} == {
+        (name, path): out for name, outputs in serial.items() for path, out in outputs.items()
+    }
     assert [(i.rule, i.line) for i in serial["cst"]["m7.py"].issues] == [("QG103", 1), ("QG101", 4), ("QG102", 4)]
