@@ -44,3 +44,8 @@ def test_crlf_lines():
     assert source.lines == ["a = 1", "b = 2"]
     assert source.line(2) == "b = 2"
     assert source.line(3) == ""
+
+
+def test_def_keyword_lines_in_source_order():
+    text = "@dec\ndef a():\n    def b(): pass\n    x = 'def c(): pass'\nasync def d():\n    return lambda: 1\n"
+    assert source_from_text("d.py", text).def_lines == (2, 3, 5)

@@ -29,6 +29,9 @@ class SourceFile(Frozen):
     ncloc: int = 0
     code_lines: frozenset[int] = Field(default=frozenset(), description="Lines holding code (their count is ncloc).")
     comment_lines: int = 0
+    def_lines: tuple[int, ...] = Field(
+        default=(), description="Line of every `def` keyword, in source order (k-th def = k-th function node)."
+    )
     tokenize_error: Optional[str] = None
 
     def line(self, number: int) -> str:
@@ -71,8 +74,9 @@ _NON_CODE_TOKENS = frozenset(
 )
 
 
-def scan_tokens(text: str) -> tuple[dict[int, str], frozenset[int], Optional[str]]:
-    """Comments by line, the lines holding code (ncloc is their number), and a tokenize error if any.
+def scan_tokens(text: str) -> tuple[dict[int, str], frozenset[int], tuple[int, ...], Optional[str]]:
+    """Comments by line, the lines holding code (ncloc is their number), the lines of ``def`` keywords,
+    and a tokenize error if any.
 
     ncloc counts lines holding at least one code token, as SonarQube does: a multi-line string counts
     every line it spans, blank lines and comment-only lines do not. On a tokenize error the counts fall
@@ -80,15 +84,18 @@ def scan_tokens(text: str) -> tuple[dict[int, str], frozenset[int], Optional[str
     """
     comments: dict[int, str] = {}
     code_lines: set[int] = set()
+    def_lines: list[int] = []
     try:
         for tok in tokenize.generate_tokens(io.StringIO(text).readline):
             if tok.type == tokenize.COMMENT:
                 comments[tok.start[0]] = tok.string
             elif tok.type not in _NON_CODE_TOKENS:
                 code_lines.update(range(tok.start[0], tok.end[0] + 1))
+                if tok.type == tokenize.NAME and tok.string == "def":
+                    def_lines.append(tok.start[0])
     except (tokenize.TokenError, SyntaxError, IndentationError) as exc:
-        return _fallback_scan(text) + (f"{type(exc).__name__}: {_short(exc)}",)
-    return comments, frozenset(code_lines), None
+        return _fallback_scan(text) + ((), f"{type(exc).__name__}: {_short(exc)}")
+    return comments, frozenset(code_lines), tuple(def_lines), None
 
 
 _COMMENT_RE = re.compile(r"#.*$")
@@ -112,7 +119,7 @@ def _fallback_scan(text: str) -> tuple[dict[int, str], frozenset[int]]:
 
 
 def source_from_text(path: str, text: str, abspath: Union[str, Path] = "", encoding: str = "utf-8") -> SourceFile:
-    comments, code_lines, error = scan_tokens(text)
+    comments, code_lines, def_lines, error = scan_tokens(text)
     return SourceFile(
         path=path,
         abspath=str(abspath),
@@ -123,6 +130,7 @@ def source_from_text(path: str, text: str, abspath: Union[str, Path] = "", encod
         ncloc=len(code_lines),
         code_lines=code_lines,
         comment_lines=len(comments),
+        def_lines=def_lines,
         tokenize_error=error,
     )
 
