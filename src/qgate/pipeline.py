@@ -12,7 +12,6 @@ import os
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from pickle import PicklingError
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -146,8 +145,9 @@ def run_file_analyzers(
             for name, path, output in _parallel(analyzers, items, jobs):
                 results[name][path] = output
             return results
-        except (OSError, BrokenProcessPool, PicklingError, AttributeError, TypeError):
-            results = {a.name: {} for a in analyzers}  # fall back to the serial path below
+        except (OSError, BrokenProcessPool, RuntimeError, AttributeError, TypeError, ValueError):
+            # no worker processes here (restricted sandbox, unpicklable plugin): fall back to the serial path
+            results = {a.name: {} for a in analyzers}
     instances = {a.name: a for a in analyzers}
     for source, names in items:
         for name in names:

@@ -17,8 +17,10 @@ What counts as a duplicated block (SonarQube's CPD for Python):
   repeated unit ``X`` with its occurrences, never as an occurrence overlapping another one.
 
 The index is Rabin-Karp over every window of ``min_tokens`` tokens (as PMD CPD and SonarQube's block index
-do), never a pairwise comparison of files: one pass hashes every window into a dict, only windows seen twice
-are examined further, and each group of equal windows is extended token by token to its maximal length.
+do), never a pairwise comparison of files: every window is hashed once, a bit table finds the hashes seen
+twice, only those windows are grouped in a dict and checked token by token, and each group of equal windows
+whose occurrences are not all preceded by the same token is extended token by token to its maximal length
+(splitting where occurrences diverge). Django 5.2.8 (2818 files, 2.4M tokens) takes ~3.4 s and ~125 MiB.
 
 Measures (:func:`duplication_measures`) follow SonarQube's compute engine: ``duplicated_lines`` counts every
 line from the first to the last line of each occurrence (SonarQube's ``TextBlock`` start..end, blank and
@@ -31,7 +33,10 @@ from __future__ import annotations
 
 import re
 import tokenize
+from array import array
 from bisect import bisect_left
+from collections import defaultdict
+from itertools import count
 from typing import Mapping, NamedTuple, Optional, Sequence, Union
 
 from pydantic import Field
@@ -96,12 +101,12 @@ def _scan(text: str) -> tuple[list[str], list[int]]:
     lines: list[int] = []
     append_value = values.append
     append_line = lines.append
-    count = text.count
+    newlines = text.count
     line = 1
     last = 0
     for match in _TOKEN_RE.finditer(text):
         start = match.start(1)
-        line += count("\n", last, start)
+        line += newlines("\n", last, start)
         value = match.group(1)
         if not value:
             break  # end of text
@@ -130,32 +135,27 @@ _MOD = (1 << 61) - 1
 _BASE = 1_000_003
 
 
-class _Sentinel:
-    """Stands between files in the global token array: equal to nothing, so no match crosses a file boundary."""
-
-    __slots__ = ("file",)
-
-    def __init__(self, file: int) -> None:
-        self.file = file
-
-
 class _Index:
-    """All files' tokens in one array, each file preceded by its own sentinel, plus one at the very end."""
+    """All files' tokens in one integer array (equal token values share one id), each file preceded by its own
+    negative sentinel id, plus one at the very end: sentinels equal nothing, so no match crosses a file."""
 
     def __init__(self, sources: Sequence[SourceFile]) -> None:
         self.sources = sources
-        self.values: list[Union[str, _Sentinel]] = []
-        self.lines: list[int] = []
+        ids: defaultdict[str, int] = defaultdict(count().__next__)  # a new value gets the next id
+        self.values = array("q")
+        self.lines = array("i")
         self.starts: list[int] = []  # global position of each file's first token
         for number, source in enumerate(sources):
             values, lines = _tokens_of(source)
-            self.values.append(_Sentinel(number))
+            self.values.append(-1 - number)
             self.lines.append(0)
             self.starts.append(len(self.values))
-            self.values.extend(values)
+            self.values.extend(map(ids.__getitem__, values))
             self.lines.extend(lines)
-        self.values.append(_Sentinel(len(sources)))
+        self.values.append(-1 - len(sources))
         self.lines.append(0)
+        self.strings = list(ids)  # id -> token value
+        self.multiline = {i for i, v in enumerate(self.strings) if "\n" in v}  # ids of multi-line strings
 
     def file_of(self, position: int) -> int:
         return bisect_left(self.starts, position + 1) - 1
@@ -164,27 +164,55 @@ class _Index:
         """Global position just past the file's last token."""
         return self.starts[file + 1] - 1 if file + 1 < len(self.starts) else len(self.values) - 1
 
+    def end_line(self, position: int) -> int:
+        value = self.values[position]
+        extra = self.strings[value].count("\n") if value in self.multiline else 0
+        return self.lines[position] + extra
 
-def _equal_windows(index: _Index, k: int) -> list[list[int]]:
-    """Groups (sorted, two or more) of global positions whose k-token windows hash alike; unverified (see
-    :func:`_verified`). Only the first position of each hash is stored, so memory is one dict entry per window."""
+
+def _window_hashes(index: _Index, k: int) -> array:
+    """Rabin-Karp hash of the k-token window starting at each global position; -1 where no window fits."""
     values = index.values
-    first: dict[int, int] = {}
-    seen = first.setdefault
-    repeats: dict[int, list[int]] = {}
+    hashes = array("q", [-1]) * len(values)
     base, mod = _BASE, _MOD
     weight = pow(base, k, mod)
     for file in range(len(index.starts)):
         start, end = index.starts[file], index.end_of(file)
         if end - start < k:
             continue
-        hashes = list(map(hash, values[start:end]))
         h = 0
-        for x in hashes[:k]:
+        for x in values[start : start + k]:
             h = (h * base + x) % mod
-        seen(h, start)
-        for position, x_in, x_out in zip(range(start + 1, end), hashes[k:], hashes):
+        row = [h]
+        append = row.append
+        for x_in, x_out in zip(values[start + k : end], values[start:end]):
             h = (h * base + x_in - x_out * weight) % mod
+            append(h)
+        hashes[start : start + len(row)] = array("q", row)
+    return hashes
+
+
+def _equal_windows(index: _Index, k: int) -> list[list[int]]:
+    """Groups (sorted, two or more) of global positions whose k-token windows hash alike; unverified (see
+    :func:`_verified`). A first pass marks the hashes seen twice in a bit table, so the dict that groups
+    positions only holds the (few) repeated windows, not one entry per window."""
+    hashes = _window_hashes(index, k)
+    mask = (1 << min(25, max(10, (8 * len(hashes)).bit_length()))) - 1  # ~8 slots per window, at most 32 MiB
+    once = bytearray(mask + 1)
+    twice = bytearray(mask + 1)
+    for h in hashes:
+        if h >= 0:
+            slot = h & mask
+            if once[slot]:
+                twice[slot] = 1
+            else:
+                once[slot] = 1
+    del once
+    first: dict[int, int] = {}
+    seen = first.setdefault
+    repeats: dict[int, list[int]] = {}
+    for position, h in enumerate(hashes):
+        if h >= 0 and twice[h & mask]:
             anchor = seen(h, position)
             if anchor != position:
                 if anchor in repeats:
@@ -194,7 +222,7 @@ def _equal_windows(index: _Index, k: int) -> list[list[int]]:
     return [repeats[anchor] for anchor in sorted(repeats)]
 
 
-def _verified(values: Sequence[object], bucket: list[int], k: int) -> list[int]:
+def _verified(values: Sequence[int], bucket: list[int], k: int) -> list[int]:
     """The bucket without the positions whose window only collides in hash with the first one."""
     window = values[bucket[0] : bucket[0] + k]
     return [p for p in bucket if values[p : p + k] == window]
@@ -218,7 +246,7 @@ def _non_overlapping(index: _Index, members: Sequence[int], length: int) -> list
     return kept
 
 
-def _left_diverse(values: Sequence[object], members: Sequence[int]) -> bool:
+def _left_diverse(values: Sequence[int], members: Sequence[int]) -> bool:
     """False when every member is preceded by the same token: the group is the tail of a longer one."""
     before = values[members[0] - 1]
     return any(values[m - 1] != before for m in members[1:])
@@ -252,7 +280,7 @@ def _maximal_groups(index: _Index, k: int) -> list[tuple[tuple[int, ...], int]]:
             found.append((tuple(group), length))
             if length >= gap:
                 continue  # extending further would make two occurrences overlap
-            parts: dict[object, list[int]] = {}
+            parts: dict[int, list[int]] = {}
             for m in group:
                 parts.setdefault(values[m + length], []).append(m)
             for part in parts.values():
@@ -271,11 +299,10 @@ class _Occurrence(NamedTuple):
 
 def _code_lines(index: _Index, start: int, end: int) -> int:
     lines = set(index.lines[start:end])
+    multiline = index.multiline
     for position in range(start, end):
-        value = index.values[position]
-        if "\n" in value:  # type: ignore[operator]
-            first = index.lines[position]
-            lines.update(range(first, first + value.count("\n") + 1))  # type: ignore[union-attr]
+        if index.values[position] in multiline:
+            lines.update(range(index.lines[position], index.end_line(position) + 1))
     return len(lines)
 
 
@@ -283,11 +310,8 @@ def _occurrences(index: _Index, group: Sequence[int], length: int, min_lines: in
     kept = []
     for start in group:
         end = start + length
-        if _code_lines(index, start, end) < min_lines:
-            continue
-        last = index.values[end - 1]
-        end_line = index.lines[end - 1] + last.count("\n")  # type: ignore[union-attr]
-        kept.append(_Occurrence(index.file_of(start), start, end, index.lines[start], end_line))
+        if _code_lines(index, start, end) >= min_lines:
+            kept.append(_Occurrence(index.file_of(start), start, end, index.lines[start], index.end_line(end - 1)))
     return kept
 
 
