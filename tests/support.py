@@ -15,6 +15,11 @@ REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "fixtures"
 SHARED = REPO.parent / "shared"
 
+# The installed console script, as users run it (``python -m qgate`` would put the repository under test
+# first on sys.path, where a module named like a stdlib one shadows it).
+_SCRIPT = Path(sys.executable).with_name("qgate")
+QGATE = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "qgate"]
+
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "qgate tests",
     "GIT_AUTHOR_EMAIL": "tests@example.invalid",
@@ -45,7 +50,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 
 def run_qgate(*args: str, cwd: Path, env: Optional[dict[str, str]] = None, stdin: Optional[str] = None) -> Result:
     proc = subprocess.run(
-        [sys.executable, "-m", "qgate", *args],
+        [*QGATE, *args],
         cwd=cwd,
         env=env or clean_env(),
         input=stdin,

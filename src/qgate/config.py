@@ -101,6 +101,14 @@ class CoverageSettings(_Section):
     source_roots: tuple[str, ...] = Field(default=(), description="Prefixes to strip from report paths.")
 
 
+class DuplicationSettings(_Section):
+    """``[tool.qgate.duplication]``: copy-paste detection, SonarQube's thresholds for Python by default."""
+
+    enabled: bool = True
+    min_tokens: int = Field(default=100, ge=1, description="A duplicated block holds at least this many tokens...")
+    min_lines: int = Field(default=10, ge=1, description="...over at least this many lines of code.")
+
+
 class Settings(_Section):
     include: tuple[str, ...] = Field(default=("*.py",), description="gitignore-style patterns of files to analyze.")
     exclude: tuple[str, ...] = Field(default=DEFAULT_EXCLUDE, description="gitignore-style patterns never analyzed.")
@@ -121,6 +129,7 @@ class Settings(_Section):
     )
     analyzers: AnalyzersSettings = Field(default_factory=AnalyzersSettings)
     coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+    duplication: DuplicationSettings = Field(default_factory=DuplicationSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
     new_code: NewCodeSettings = Field(default_factory=NewCodeSettings)
 

@@ -25,12 +25,14 @@ from qgate.discovery import Candidate, discover
 from qgate.errors import ConfigError, QgateError
 from qgate.gate.conditions import evaluate_gate
 from qgate.gate.presets import effective_conditions
+from qgate.metrics.duplication import DuplicationSettings, duplication_measures, find_duplications
 from qgate.metrics.coverage import CoverageData, check_matches, coverage_measures
 from qgate.metrics.counts import issue_counts, size_measures
 from qgate.metrics.debt import debt_measures
 from qgate.metrics.hotspots import HotspotReview, apply_reviews, hotspot_measures
 from qgate.model import (
     AnalysisError,
+    Duplication,
     FileReport,
     Frozen,
     FunctionMetrics,
@@ -45,7 +47,7 @@ from qgate.model import (
 )
 from qgate.newcode.classify import NewCodeSpec, changed_functions, classify, new_code_lines
 from qgate.newcode.fingerprint import assign_fingerprints
-from qgate.source import SourceDecodeError, SourceFile, load_source
+from qgate.source import SourceDecodeError, SourceFile, decode_source, load_source
 from qgate.suppression import PathIgnores, apply_suppressions
 
 CACHE_DIR = Path(".qgate/cache")
@@ -425,6 +427,27 @@ def _gate(request: CheckRequest, metrics: Metrics, new_lines: int, errors: Seque
     return gate.model_copy(update={"notes": (*request.notes, *gate.notes)}) if request.notes else gate
 
 
+def measure_duplication(
+    sources: Sequence[SourceFile], discovered: Sequence[Candidate], spec: NewCodeSpec, settings: Settings
+) -> tuple[tuple[Duplication, ...], dict[str, MetricValue]]:
+    """Copy-paste detection across every discovered file (a new block copied from an unchanged file counts),
+    measured on the analyzed ones; densities on new code divide by new lines of code."""
+    analyzed = {s.path for s in sources}
+    context = list(sources)
+    for candidate in discovered:
+        if candidate.path not in analyzed:
+            try:
+                text, _ = decode_source(candidate.abspath.read_bytes())
+            except (OSError, SourceDecodeError):
+                continue  # unreadable context only loses its share of duplications
+            context.append(SourceFile(path=candidate.path, abspath=str(candidate.abspath), text=text))
+    cpd = DuplicationSettings(min_tokens=settings.duplication.min_tokens, min_lines=settings.duplication.min_lines)
+    result = find_duplications(context, cpd)
+    measures = duplication_measures(result, sources, {s.path: new_code_lines(s, spec.diff) for s in sources})
+    blocks = tuple(b for b in result.blocks if any(o.path in analyzed for o in b.occurrences))
+    return blocks, measures
+
+
 def run_check(request: CheckRequest) -> Report:
     """Analyze, decide what is new, measure and gate."""
     started = time.monotonic()
@@ -444,6 +467,10 @@ def run_check(request: CheckRequest) -> Report:
     new_lines, files_changed = new_code_size(sources, spec)
     extra: dict[str, MetricValue] = {}
     notes = list(request.notes)
+    duplications: tuple[Duplication, ...] = ()
+    if settings.duplication.enabled:
+        duplications, measures = measure_duplication(sources, found.files, spec, settings)
+        extra.update(measures)
     if request.coverage is not None:
         check_matches(request.coverage, [c.path for c in found.files], "the coverage report(s)")
         extra.update(coverage_measures(request.coverage, [s.path for s in sources], spec.new_lines_by_path()))
@@ -460,6 +487,7 @@ def run_check(request: CheckRequest) -> Report:
         issues=tuple(active),
         suppressed=tuple(suppressed),
         files=tuple(sorted(files, key=lambda f: f.path)),
+        duplications=duplications,
         rules=reported_rules(issues, rule_index, settings),
         skipped=tuple(sorted([*found.skipped, *skipped], key=lambda s: s.path)),
         errors=tuple(errors),

@@ -129,3 +129,39 @@ def test_corrupt_baseline_is_exit_2(tmp_path):
     result, _ = check(repo, "--baseline", "b.json")
     assert result.code == 2
     assert "corrupt baseline" in result.stderr
+
+
+BLOCK = '''def summarize(records, key, threshold):
+    totals = {}
+    for record in records:
+        value = record.get(key, 0)
+        if value > threshold:
+            totals[record["name"]] = totals.get(record["name"], 0) + value
+        else:
+            totals.setdefault(record["name"], 0)
+    ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+    report = [f"{name}: {total}" for name, total in ordered]
+    header = "summary of " + str(len(report)) + " names above " + str(threshold)
+    return "\\n".join([header, *report])
+'''
+
+
+def test_block_copied_from_an_unchanged_file_is_new_duplication(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo / "pyproject.toml").write_text(CONFIG + "[tool.qgate.gate]\nsmall_change_lines = 10\n")
+    (repo / "stats.py").write_text(BLOCK)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "copy.py").write_text("import os\n\n\n" + BLOCK.replace("def summarize", "def summarize_again"))
+    result, report = check(repo, "--base", "main")
+    assert report is not None, result.stderr
+    assert [f["path"] for f in report["files"]] == ["copy.py"]  # the original is context, not analyzed
+    (block,) = report["duplications"]
+    assert [(o["path"], o["line"], o["end_line"]) for o in block["occurrences"]] == [("copy.py", 4, 15), ("stats.py", 1, 12)]
+    new = report["metrics"]["new_code"]
+    assert new["new_duplicated_lines"] == 12
+    assert new["new_duplicated_lines_density"] == round(100 * 12 / new["new_lines"], 1)
+    condition = next(c for c in report["gate"]["conditions"] if c["metric"] == "new_duplicated_lines_density")
+    assert condition["status"] == "failed"
+    assert result.code == 1
