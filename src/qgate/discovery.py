@@ -44,6 +44,11 @@ def _spec(patterns: Iterable[str]) -> pathspec.GitIgnoreSpec:
     return pathspec.GitIgnoreSpec.from_lines(list(patterns))
 
 
+def is_excluded(rel_path: str, settings: Settings) -> bool:
+    """True when the config's exclude patterns cover a repository-relative path."""
+    return _spec(settings.all_excludes).match_file(rel_path)
+
+
 def _git_ignored(root: Path, rel_paths: Sequence[str]) -> set[str]:
     """The subset of rel_paths that git ignores (None of them when git is unavailable or root is no repo)."""
     if not rel_paths or not (root / ".git").exists():

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import tempfile
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -21,7 +22,7 @@ from qgate import __version__
 from qgate.analyzers.base import Analyzer, AnalyzerContext, AnalyzerOutput, FileAnalyzer, load_analyzer
 from qgate.cache import AnalyzerCache, split_by_file
 from qgate.config import LoadedConfig, Settings
-from qgate.discovery import Candidate, discover
+from qgate.discovery import Candidate, Discovery, discover, is_excluded
 from qgate.errors import ConfigError, QgateError
 from qgate.gate.conditions import evaluate_gate
 from qgate.gate.presets import effective_conditions
@@ -53,6 +54,12 @@ from qgate.suppression import PathIgnores, apply_suppressions
 CACHE_DIR = Path(".qgate/cache")
 
 
+class StdinSource(Frozen):
+    path: str = Field(description="Repository-relative POSIX path the buffer is analyzed as.")
+    text: str
+    with_semgrep: bool = Field(default=False, description="Start semgrep too (it costs seconds to start).")
+
+
 class CheckRequest(Frozen):
     root: Path
     paths: tuple[Path, ...] = ()
@@ -62,20 +69,26 @@ class CheckRequest(Frozen):
     reviews: tuple[HotspotReview, ...] = Field(default=(), description="Recorded security hotspot reviews.")
     coverage: Optional[CoverageData] = Field(default=None, description="Imported coverage reports, merged.")
     use_cache: bool = True
+    stdin: Optional[StdinSource] = Field(default=None, description="Editor mode: one buffer analyzed as if at its path.")
 
 
 # ---------------------------------------------------------------------------------------------- analyzers
 
 
-def build_analyzers(settings: Settings, root: Path, config_label: str) -> list[Analyzer]:
+def build_analyzers(
+    settings: Settings, root: Path, config_label: str, *, config_root: Optional[Path] = None, skip: frozenset[str] = frozenset()
+) -> list[Analyzer]:
     """Instantiate the enabled analyzers with their options. Config errors name the file and key."""
     analyzers: list[Analyzer] = []
     unknown_tables = set(settings.analyzers.options) - set(settings.analyzers.enabled)
     selection = settings.selection()
     for name in settings.analyzers.enabled:
+        if name in skip:
+            continue
         cls = load_analyzer(name)
         context = AnalyzerContext(
             root=root,
+            config_root=config_root,
             options=settings.analyzers.options.get(name, {}),
             options_source=f"tool.qgate.analyzers.{name}",
             selection=selection,
@@ -325,9 +338,11 @@ def analyze_sources(
     config_label: str,
     *,
     cache_dir: Optional[Path] = None,
+    config_root: Optional[Path] = None,
+    skip: frozenset[str] = frozenset(),
 ) -> tuple[list[Issue], list[FileReport], list[AnalysisError], dict[str, RuleInfo]]:
     """Run the analyzers and normalize their findings (selection, severity, suppression, fingerprints)."""
-    analyzers = build_analyzers(settings, root, config_label)
+    analyzers = build_analyzers(settings, root, config_label, config_root=config_root, skip=skip)
     outputs = run_analyzers(analyzers, sources, cache_dir=cache_dir, jobs=settings.jobs or os.cpu_count() or 1)
     optional = set(settings.analyzers.optional)
     errors: list[AnalysisError] = []
@@ -399,6 +414,16 @@ def compute_metrics(
     return Metrics(overall=dict(sorted(overall.items())), new_code=dict(sorted(new_code.items())))
 
 
+def _stdin_candidates(stdin: StdinSource, scratch: Path, settings: Settings) -> Discovery:
+    """The buffer as the only candidate (unless config excludes its path), written under scratch."""
+    if is_excluded(stdin.path, settings):
+        return Discovery(skipped=(SkippedFile(path=stdin.path, reason="excluded by configuration"),))
+    target = scratch / stdin.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(stdin.text, encoding="utf-8")
+    return Discovery(files=(Candidate(path=stdin.path, abspath=target),))
+
+
 def _analyzed_candidates(found: Sequence[Candidate], spec: NewCodeSpec) -> list[Candidate]:
     changed = spec.changed_paths()
     if spec.only_changed_files and changed is not None:
@@ -450,14 +475,28 @@ def measure_duplication(
 
 def run_check(request: CheckRequest) -> Report:
     """Analyze, decide what is new, measure and gate."""
+    if request.stdin is None:
+        return _run(request, None)
+    with tempfile.TemporaryDirectory(prefix="qgate-stdin-") as scratch:
+        return _run(request, Path(scratch))
+
+
+def _run(request: CheckRequest, scratch: Optional[Path]) -> Report:
+    """One check. With ``scratch`` (editor mode) the stdin buffer is the only file, written under scratch for
+    the scanners that read files, while config-relative paths still resolve in the repository."""
     started = time.monotonic()
     settings = request.config.settings
     spec = request.new_code
-    found = discover(request.root, list(request.paths), settings)
+    if request.stdin is not None and scratch is not None:
+        found = _stdin_candidates(request.stdin, scratch, settings)
+    else:
+        found = discover(request.root, list(request.paths), settings)
     sources, errors, skipped = load_sources(_analyzed_candidates(found.files, spec))
-    cache_dir = request.root / CACHE_DIR if request.use_cache and settings.cache else None
+    editor = request.stdin is not None
+    cache_dir = request.root / CACHE_DIR if request.use_cache and settings.cache and not editor else None
     issues, files, analyzer_errors, rule_index = analyze_sources(
-        sources, settings, request.root, request.config.label, cache_dir=cache_dir
+        sources, settings, scratch or request.root, request.config.label, cache_dir=cache_dir,
+        config_root=request.root, skip=frozenset({"semgrep"}) if editor and not request.stdin.with_semgrep else frozenset(),
     )
     errors = collapse_errors([*errors, *analyzer_errors])
 

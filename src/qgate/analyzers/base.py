@@ -83,6 +83,9 @@ class AnalyzerContext(Frozen):
     """What an analyzer is given when it is constructed."""
 
     root: Path = Field(description="Absolute analysis root; SourceFile.path is relative to it.")
+    config_root: Optional[Path] = Field(
+        default=None, description="Where paths in options resolve (the repository), when it differs from root."
+    )
     options: dict[str, Any] = Field(default_factory=dict, description="Raw options table from config.")
     options_source: str = Field(default="", description="Config key of the options table, for error messages.")
     selection: RuleSelection = Field(default_factory=RuleSelection)

@@ -124,9 +124,10 @@ class SemgrepAnalyzer(Analyzer):
                     f"{where}: {value!r} is a semgrep registry config; qgate runs semgrep offline, "
                     "download the rules and list their path instead"
                 )
-            path = (context.root / value).resolve()
+            base = context.config_root or context.root
+            path = (base / value).resolve()
             if not path.exists():
-                raise ConfigError(f"{where}: {value!r} does not exist (relative to {context.root})")
+                raise ConfigError(f"{where}: {value!r} does not exist (relative to {base})")
             self.config_paths.append(path)
         self._rules = _load_rules(self.config_paths, where)
 

@@ -15,8 +15,10 @@ from qgate.errors import UsageError
 from qgate.git import find_repo_root
 from qgate.metrics.coverage import CoverageData, load_coverage, merge_coverage
 from qgate.metrics.hotspots import load_reviews
-from qgate.model import Report
-from qgate.pipeline import CheckRequest, run_check
+from qgate.model import NewCodeInfo, Report
+from qgate.newcode.classify import NewCodeSpec
+from qgate.pipeline import CheckRequest, StdinSource, run_check
+from qgate.source import SourceDecodeError, decode_source
 from qgate.reporters import text as text_reporter
 from qgate.reporters.registry import REPORTERS, get_reporter
 
@@ -26,7 +28,9 @@ FORMATS = tuple(REPORTERS)
 def add_parser(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("check", help="analyze files and evaluate the quality gate")
     parser.add_argument("paths", nargs="*", type=Path, help="files or directories (default: the whole repository)")
-    parser.add_argument("--format", choices=FORMATS, default="text", help="report format on stdout (default: text)")
+    parser.add_argument(
+        "--format", choices=FORMATS, default=None, help="report format on stdout (default: text; json in editor mode)"
+    )
     parser.add_argument("-o", "--output", type=Path, help="write the --format report to FILE instead of stdout")
     parser.add_argument(
         "--report", action="append", default=[], metavar="NAME=PATH", type=_report_spec,
@@ -35,6 +39,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not update .qgate/cache")
+    editor = parser.add_argument_group("editor mode: qgate check --stdin-filename PATH -")
+    editor.add_argument("--stdin-filename", metavar="PATH", help="analyze the source read from stdin as if it were PATH")
+    editor.add_argument("--with-semgrep", action="store_true", help="in editor mode, run semgrep too (slower start)")
     parser.add_argument(
         "--coverage", action="append", default=[], type=Path, metavar="PATH",
         help="coverage report (coverage.py XML or JSON, LCOV; format detected from the content), repeatable",
@@ -107,17 +114,46 @@ def render(report: Report, fmt: str, color: bool) -> str:
     return get_reporter(fmt)(report)
 
 
+def stdin_request(args: argparse.Namespace) -> tuple[list[Path], Optional[StdinSource]]:
+    """The paths to analyze, and the stdin buffer in editor mode (``--stdin-filename PATH -``)."""
+    dash = [p for p in args.paths if str(p) == "-"]
+    if args.stdin_filename is None:
+        if dash:
+            raise UsageError("reading source from stdin ('-') needs --stdin-filename PATH")
+        return list(args.paths), None
+    if len(args.paths) != 1 or not dash:
+        raise UsageError("--stdin-filename takes exactly one path argument: '-'")
+    named = Path(args.stdin_filename)
+    named = named if named.is_absolute() else Path.cwd() / named
+    root = analysis_root([named.parent if named.parent.exists() else Path.cwd()])
+    try:
+        rel = Path(os.path.normpath(named)).relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"--stdin-filename {args.stdin_filename}: outside the analysis root {root}") from None
+    text = sys.stdin.buffer.read()
+    try:
+        decoded, _ = decode_source(text)
+    except SourceDecodeError as exc:
+        raise UsageError(f"stdin: {exc}") from None
+    return [named.parent if named.parent.exists() else root], StdinSource(path=rel, text=decoded, with_semgrep=args.with_semgrep)
+
+
 def run(args: argparse.Namespace) -> int:
+    args.paths, stdin = stdin_request(args)
+    args.format = args.format or ("json" if stdin is not None else "text")
     root = analysis_root(args.paths)
     config = resolve_config(args.config, root, args.paths)
-    spec = plan_new_code(
-        root, config, base=args.base, baseline=args.baseline, all_files=args.all_files, env=environment()
-    )
-    config, notes = gate_config(root, config, spec, args.config_from_head)
+    if stdin is not None:  # an editor wants every issue of its buffer, judged by the working config
+        spec, notes = NewCodeSpec(info=NewCodeInfo(mode="all", note="editor mode: the buffer read from stdin")), ()
+    else:
+        spec = plan_new_code(
+            root, config, base=args.base, baseline=args.baseline, all_files=args.all_files, env=environment()
+        )
+        config, notes = gate_config(root, config, spec, args.config_from_head)
     reviews = load_reviews(root / config.settings.hotspot_reviews).reviews
     request = CheckRequest(
         root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes, reviews=reviews,
-        coverage=read_coverage(root, config, args.coverage), use_cache=not args.no_cache,
+        coverage=read_coverage(root, config, args.coverage), use_cache=not args.no_cache, stdin=stdin,
     )
     report = run_check(request)
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
