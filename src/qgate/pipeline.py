@@ -25,6 +25,7 @@ from qgate.config import LoadedConfig, Settings
 from qgate.discovery import Candidate, Discovery, discover, is_excluded
 from qgate.errors import ConfigError, QgateError
 from qgate.gate.conditions import evaluate_gate
+from qgate.imports import ImportResult
 from qgate.gate.presets import effective_conditions
 from qgate.metrics.duplication import DuplicationSettings, duplication_measures, find_duplications
 from qgate.metrics.coverage import CoverageData, check_matches, coverage_measures
@@ -70,6 +71,7 @@ class CheckRequest(Frozen):
     coverage: Optional[CoverageData] = Field(default=None, description="Imported coverage reports, merged.")
     use_cache: bool = True
     stdin: Optional[StdinSource] = Field(default=None, description="Editor mode: one buffer analyzed as if at its path.")
+    imports: tuple[ImportResult, ...] = Field(default=(), description="Findings imported from other tools' reports.")
 
 
 # ---------------------------------------------------------------------------------------------- analyzers
@@ -340,8 +342,11 @@ def analyze_sources(
     cache_dir: Optional[Path] = None,
     config_root: Optional[Path] = None,
     skip: frozenset[str] = frozenset(),
+    imports: Sequence[ImportResult] = (),
+    context: Sequence[SourceFile] = (),
 ) -> tuple[list[Issue], list[FileReport], list[AnalysisError], dict[str, RuleInfo]]:
-    """Run the analyzers and normalize their findings (selection, severity, suppression, fingerprints)."""
+    """Run the analyzers and normalize their findings, and the imported ones, alike (selection, severity,
+    suppression, fingerprints). ``context`` holds files that are not analyzed but carry imported issues."""
     analyzers = build_analyzers(settings, root, config_label, config_root=config_root, skip=skip)
     outputs = run_analyzers(analyzers, sources, cache_dir=cache_dir, jobs=settings.jobs or os.cpu_count() or 1)
     optional = set(settings.analyzers.optional)
@@ -350,7 +355,13 @@ def analyze_sources(
         for error in output.errors:
             errors.append(error.model_copy(update={"fatal": False}) if name in optional else error)
     raw = [issue for output in outputs.values() for issue in output.issues]
+    raw.extend(issue for result in imports for issue in result.issues)
+    errors.extend(error for result in imports for error in result.errors)
     rules = _rule_index(analyzers)
+    for result in imports:
+        for rule in result.rules:
+            rules.setdefault(rule.id, rule)
+    sources = [*sources, *context]
     issues = select_and_override(raw, settings, rules)
     comments = {s.path: s.comments for s in sources}
     issues = apply_suppressions(issues, comments, PathIgnores(settings.per_path_ignores))
@@ -422,6 +433,17 @@ def _stdin_candidates(stdin: StdinSource, scratch: Path, settings: Settings) -> 
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(stdin.text, encoding="utf-8")
     return Discovery(files=(Candidate(path=stdin.path, abspath=target),))
+
+
+def _import_context(
+    imports: Sequence[ImportResult], sources: Sequence[SourceFile], discovered: Sequence[Candidate]
+) -> list[SourceFile]:
+    """Files with imported issues that are not analyzed this run: read for their comments and line text."""
+    analyzed = {s.path for s in sources}
+    wanted = {i.path for result in imports for i in result.issues} - analyzed
+    by_path = {c.path: c for c in discovered}
+    context, _, _ = load_sources([by_path[p] for p in sorted(wanted) if p in by_path])
+    return context
 
 
 def _analyzed_candidates(found: Sequence[Candidate], spec: NewCodeSpec) -> list[Candidate]:
@@ -497,6 +519,7 @@ def _run(request: CheckRequest, scratch: Optional[Path]) -> Report:
     issues, files, analyzer_errors, rule_index = analyze_sources(
         sources, settings, scratch or request.root, request.config.label, cache_dir=cache_dir,
         config_root=request.root, skip=frozenset({"semgrep"}) if editor and not request.stdin.with_semgrep else frozenset(),
+        imports=request.imports, context=_import_context(request.imports, sources, found.files),
     )
     errors = collapse_errors([*errors, *analyzer_errors])
 

@@ -13,6 +13,7 @@ from qgate.cli.output import emit
 from qgate.config import LoadedConfig, find_config, load_config
 from qgate.errors import UsageError
 from qgate.git import find_repo_root
+from qgate.imports import IMPORT_KINDS, load_import
 from qgate.metrics.coverage import CoverageData, load_coverage, merge_coverage
 from qgate.metrics.hotspots import load_reviews
 from qgate.model import NewCodeInfo, Report
@@ -39,6 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not update .qgate/cache")
+    parser.add_argument(
+        "--import", dest="imports", action="append", default=[], metavar="KIND=PATH", type=_import_spec,
+        help="import findings from another tool: sarif=PATH (ruff, mypy, pylint, any SARIF 2.1.0) or generic=PATH",
+    )
     editor = parser.add_argument_group("editor mode: qgate check --stdin-filename PATH -")
     editor.add_argument("--stdin-filename", metavar="PATH", help="analyze the source read from stdin as if it were PATH")
     editor.add_argument("--with-semgrep", action="store_true", help="in editor mode, run semgrep too (slower start)")
@@ -108,6 +113,13 @@ def _report_spec(value: str) -> tuple[str, Path]:
     return name, Path(path)
 
 
+def _import_spec(value: str) -> tuple[str, Path]:
+    kind, sep, path = value.partition("=")
+    if not sep or not path or kind not in IMPORT_KINDS:
+        raise argparse.ArgumentTypeError(f"expected KIND=PATH with KIND one of {', '.join(IMPORT_KINDS)}, got {value!r}")
+    return kind, Path(path)
+
+
 def render(report: Report, fmt: str, color: bool) -> str:
     if fmt == "text":
         return text_reporter.render(report, color=color)
@@ -154,6 +166,7 @@ def run(args: argparse.Namespace) -> int:
     request = CheckRequest(
         root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes, reviews=reviews,
         coverage=read_coverage(root, config, args.coverage), use_cache=not args.no_cache, stdin=stdin,
+        imports=tuple(load_import(kind, path, root=root) for kind, path in args.imports),
     )
     report = run_check(request)
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
