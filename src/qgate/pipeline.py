@@ -14,7 +14,7 @@ import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from pydantic import Field
 
@@ -53,6 +53,13 @@ from qgate.source import SourceDecodeError, SourceFile, decode_source, load_sour
 from qgate.suppression import PathIgnores, apply_suppressions
 
 CACHE_DIR = Path(".qgate/cache")
+
+Progress = Callable[[str, int, int], None]
+"""Progress callback: (stage description, done, total). The CLI draws it; the pipeline only reports."""
+
+
+def no_progress(stage: str, done: int, total: int) -> None:
+    """The default: nobody is watching."""
 
 
 class StdinSource(Frozen):
@@ -148,7 +155,7 @@ PARALLEL_MIN_FILES = 40
 
 
 def run_file_analyzers(
-    analyzers: Sequence[FileAnalyzer], todo: dict[str, list[SourceFile]], jobs: int
+    analyzers: Sequence[FileAnalyzer], todo: dict[str, list[SourceFile]], jobs: int, progress: Progress = no_progress
 ) -> dict[str, dict[str, AnalyzerOutput]]:
     """name -> path -> output. Fans out over a process pool for large runs, serial otherwise or on failure."""
     by_path: dict[str, tuple[SourceFile, list[str]]] = {}
@@ -159,28 +166,37 @@ def run_file_analyzers(
     results: dict[str, dict[str, AnalyzerOutput]] = {a.name: {} for a in analyzers}
     if jobs > 1 and len(items) >= PARALLEL_MIN_FILES:
         try:
-            for name, path, output in _parallel(analyzers, items, jobs):
+            for name, path, output in _parallel(analyzers, items, jobs, progress):
                 results[name][path] = output
             return results
         except (OSError, BrokenProcessPool, RuntimeError, AttributeError, TypeError, ValueError):
             # no worker processes here (restricted sandbox, unpicklable plugin): fall back to the serial path
             results = {a.name: {} for a in analyzers}
     instances = {a.name: a for a in analyzers}
-    for source, names in items:
+    for done, (source, names) in enumerate(items, start=1):
         for name in names:
             results[name][source.path] = _guarded_file(instances[name], source)
+        progress("analyzing files", done, len(items))
     return results
 
 
-def _parallel(analyzers: Sequence[FileAnalyzer], items: list, jobs: int) -> list[tuple[str, str, AnalyzerOutput]]:
+def _parallel(
+    analyzers: Sequence[FileAnalyzer], items: list, jobs: int, progress: Progress = no_progress
+) -> list[tuple[str, str, AnalyzerOutput]]:
     specs = [(a.name, a.context) for a in analyzers]
     # big files first, so that the last chunks are small and the workers finish together
     items = sorted(items, key=lambda item: -len(item[0].text))
     size = max(1, min(32, len(items) // (jobs * 8)))
     chunks = [items[i : i + size] for i in range(0, len(items), size)]
     context = multiprocessing.get_context("spawn")  # no fork() while scanner threads run
+    rows: list[tuple[str, str, AnalyzerOutput]] = []
+    done = 0
     with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(specs,)) as pool:
-        return [row for rows in pool.map(_work_chunk, chunks) for row in rows]
+        for chunk, chunk_rows in zip(chunks, pool.map(_work_chunk, chunks)):
+            rows.extend(chunk_rows)
+            done += len(chunk)
+            progress("analyzing files", done, len(items))
+    return rows
 
 
 def run_analyzers(
@@ -189,6 +205,7 @@ def run_analyzers(
     *,
     cache_dir: Optional[Path] = None,
     jobs: int = 1,
+    progress: Progress = no_progress,
 ) -> dict[str, AnalyzerOutput]:
     """Every analyzer over the sources: cached results first; external scanners (batch analyzers) run in
     threads, each once, on the files the cache missed, while per-file analyzers run in a process pool."""
@@ -211,8 +228,9 @@ def run_analyzers(
     with ThreadPoolExecutor(max_workers=max(1, len(batch))) as pool:
         futures: dict[str, Future[AnalyzerOutput]] = {a.name: pool.submit(_guarded, a, todo[a.name]) for a in batch}
         if per_file:
-            per_file_results = run_file_analyzers(per_file, todo, jobs)
-        for name, future in futures.items():
+            per_file_results = run_file_analyzers(per_file, todo, jobs, progress)
+        for done, (name, future) in enumerate(futures.items()):
+            progress(f"waiting for {name}", done, len(futures))
             fresh[name] = future.result()
     for name, outputs in per_file_results.items():
         fresh[name] = AnalyzerOutput.merge([outputs[s.path] for s in todo[name]])
@@ -344,11 +362,14 @@ def analyze_sources(
     skip: frozenset[str] = frozenset(),
     imports: Sequence[ImportResult] = (),
     context: Sequence[SourceFile] = (),
+    progress: Progress = no_progress,
 ) -> tuple[list[Issue], list[FileReport], list[AnalysisError], dict[str, RuleInfo]]:
     """Run the analyzers and normalize their findings, and the imported ones, alike (selection, severity,
     suppression, fingerprints). ``context`` holds files that are not analyzed but carry imported issues."""
     analyzers = build_analyzers(settings, root, config_label, config_root=config_root, skip=skip)
-    outputs = run_analyzers(analyzers, sources, cache_dir=cache_dir, jobs=settings.jobs or os.cpu_count() or 1)
+    outputs = run_analyzers(
+        analyzers, sources, cache_dir=cache_dir, jobs=settings.jobs or os.cpu_count() or 1, progress=progress
+    )
     optional = set(settings.analyzers.optional)
     errors: list[AnalysisError] = []
     for name, output in outputs.items():
@@ -495,15 +516,15 @@ def measure_duplication(
     return blocks, measures
 
 
-def run_check(request: CheckRequest) -> Report:
+def run_check(request: CheckRequest, progress: Progress = no_progress) -> Report:
     """Analyze, decide what is new, measure and gate."""
     if request.stdin is None:
-        return _run(request, None)
+        return _run(request, None, progress)
     with tempfile.TemporaryDirectory(prefix="qgate-stdin-") as scratch:
-        return _run(request, Path(scratch))
+        return _run(request, Path(scratch), progress)
 
 
-def _run(request: CheckRequest, scratch: Optional[Path]) -> Report:
+def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> Report:
     """One check. With ``scratch`` (editor mode) the stdin buffer is the only file, written under scratch for
     the scanners that read files, while config-relative paths still resolve in the repository."""
     started = time.monotonic()
@@ -513,13 +534,14 @@ def _run(request: CheckRequest, scratch: Optional[Path]) -> Report:
         found = _stdin_candidates(request.stdin, scratch, settings)
     else:
         found = discover(request.root, list(request.paths), settings)
+    progress("reading files", 0, len(found.files))
     sources, errors, skipped = load_sources(_analyzed_candidates(found.files, spec))
     editor = request.stdin is not None
     cache_dir = request.root / CACHE_DIR if request.use_cache and settings.cache and not editor else None
     issues, files, analyzer_errors, rule_index = analyze_sources(
         sources, settings, scratch or request.root, request.config.label, cache_dir=cache_dir,
         config_root=request.root, skip=frozenset({"semgrep"}) if editor and not request.stdin.with_semgrep else frozenset(),
-        imports=request.imports, context=_import_context(request.imports, sources, found.files),
+        imports=request.imports, context=_import_context(request.imports, sources, found.files), progress=progress,
     )
     errors = collapse_errors([*errors, *analyzer_errors])
 
@@ -531,6 +553,7 @@ def _run(request: CheckRequest, scratch: Optional[Path]) -> Report:
     notes = list(request.notes)
     duplications: tuple[Duplication, ...] = ()
     if settings.duplication.enabled:
+        progress("looking for duplications", 0, 1)
         duplications, measures = measure_duplication(sources, found.files, spec, settings)
         extra.update(measures)
     if request.coverage is not None:

@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 
 from qgate.cli.newcode import environment, gate_config, plan_new_code
 from qgate.cli.output import emit
+from qgate.cli.progress import progress_bar, wanted
 from qgate.config import LoadedConfig, find_config, load_config
 from qgate.errors import UsageError
 from qgate.git import find_repo_root
@@ -40,6 +41,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--config", type=Path, help="config file (pyproject.toml or qgate.toml)")
     parser.add_argument("--no-color", action="store_true", help="never colour the text report")
     parser.add_argument("--no-cache", action="store_true", help="ignore and do not update .qgate/cache")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     parser.add_argument(
         "--import", dest="imports", action="append", default=[], metavar="KIND=PATH", type=_import_spec,
         help="import findings from another tool: sarif=PATH (ruff, mypy, pylint, any SARIF 2.1.0) or generic=PATH",
@@ -168,7 +170,8 @@ def run(args: argparse.Namespace) -> int:
         coverage=read_coverage(root, config, args.coverage), use_cache=not args.no_cache, stdin=stdin,
         imports=tuple(load_import(kind, path, root=root) for kind, path in args.imports),
     )
-    report = run_check(request)
+    with progress_bar(wanted(args.quiet)) as progress:
+        report = run_check(request, progress)
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     emit(render(report, args.format, color), args.output)
     for name, path in args.report:
