@@ -438,8 +438,11 @@ def compute_metrics(
         **{k: v for k, v in hotspots.items() if k.startswith("new_")},
         "new_lines": new_lines,
         "files_changed": files_changed,
-        "new_complexity": _sum_or_none([f.cyclomatic_complexity for f in changed]),
-        "new_cognitive_complexity": _sum_or_none([f.cognitive_complexity for f in changed]),
+        # a nested function's complexity is already part of its enclosing function's
+        "new_complexity": _sum_or_none([f.cyclomatic_complexity for f in changed if "<locals>" not in f.qualified_name]),
+        "new_cognitive_complexity": _sum_or_none(
+            [f.cognitive_complexity for f in changed if "<locals>" not in f.qualified_name]
+        ),
     }
     for key, value in (extra or {}).items():
         (new_code if key.startswith("new_") else overall)[key] = value

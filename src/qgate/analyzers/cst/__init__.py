@@ -1,4 +1,5 @@
-"""The ``cst`` analyzer: qgate's built-in rules, written against libcst (Fixit-style).
+"""The ``cst`` analyzer: qgate's built-in rules, written against libcst (Fixit-style), and Cognitive
+Complexity per function and per file (:mod:`qgate.analyzers.cst.cognitive`).
 
 Rules live one per module in :mod:`qgate.analyzers.cst.rules` and are discovered by importing every
 module of that package; see :mod:`qgate.analyzers.cst.rule` for how a rule is declared and
@@ -15,7 +16,7 @@ from typing import Sequence
 from pydantic import BaseModel
 
 from qgate.analyzers.base import AnalyzerContext, AnalyzerOutput, FileAnalyzer, validate_options
-from qgate.analyzers.cst.engine import RuleSpec, analyze_text, visitor_methods
+from qgate.analyzers.cst.engine import RuleSpec, file_report, resolve, run_rules, visitor_methods
 from qgate.analyzers.cst.rule import CstRule, Invalid, Valid
 from qgate.errors import AnalyzerError
 from qgate.model import RuleInfo, Severity
@@ -91,5 +92,11 @@ class CstAnalyzer(FileAnalyzer):
         return [rule.info() for rule in self.rule_classes]
 
     def analyze_file(self, source: SourceFile) -> AnalyzerOutput:
-        issues, errors = analyze_text(source.text, source.path, self.specs, self.severities)
-        return AnalyzerOutput(issues=tuple(issues), errors=tuple(errors))
+        """Issues of the enabled rules, and the file's Cognitive Complexity (``measures`` and one
+        FunctionMetrics per ``def``), all from one parse and one traversal."""
+        raw = run_rules(source.text, source.path, self.specs, source.def_lines)
+        issues, errors = resolve(raw, self.severities)
+        report = file_report(raw, source.ncloc)
+        return AnalyzerOutput(
+            issues=tuple(issues), errors=tuple(errors), files=(report,) if report is not None else ()
+        )

@@ -10,6 +10,10 @@ So the engine
 * resolves positions only for files that got reports, with a minimal code-generation state that
   records character offsets (no per-token line splitting, no byte counting), then maps offsets to
   line/column by bisecting over the line starts of the source text.
+
+The same traversal computes Cognitive Complexity (:mod:`qgate.analyzers.cst.cognitive`): an internal
+collector is driven alongside the rules, whatever rules are enabled, and its results become the file's
+:class:`~qgate.model.FileReport`; rule QG116 reports on them after the walk (``finish_metrics``).
 """
 
 from __future__ import annotations
@@ -27,11 +31,20 @@ import libcst as cst
 from libcst._nodes.internal import CodegenState
 from pydantic import BaseModel
 
+from qgate.analyzers.cst.cognitive import CognitiveCounter, CognitiveResult
 from qgate.analyzers.cst.rule import ANALYZER, CstRule, Report
-from qgate.model import AnalysisError, Issue, Severity
+from qgate.model import AnalysisError, FileReport, FunctionMetrics, Issue, Severity
 
 RuleSpec = tuple[type[CstRule], Optional[BaseModel]]
 """A rule class and its validated options (None for the defaults)."""
+
+
+@dataclass(frozen=True)
+class EffortReport(Report):
+    """A report whose remediation effort is not the rule's fixed ``effort_minutes`` (it grows with a
+    measure, e.g. the points over a threshold)."""
+
+    effort_minutes: int = 0
 
 
 @dataclass
@@ -43,6 +56,8 @@ class RawResult:
     module: Optional[cst.Module] = None
     reports: list[Report] = field(default_factory=list)
     errors: list[AnalysisError] = field(default_factory=list)
+    cognitive: Optional[CognitiveResult] = None
+    """Cognitive Complexity of the file and its functions (None when the file could not be walked)."""
 
 
 # Traversal ----------------------------------------------------------------------------------------
@@ -101,11 +116,17 @@ _PLAIN_FIELD_TYPES = frozenset({str, bool, int, type(None), cst.MaybeSentinel})
 
 
 @lru_cache(maxsize=None)
-def visitor_methods(rule: type[CstRule]) -> dict[str, tuple[str, type]]:
-    """The ``visit_<Node>``/``leave_<Node>`` methods a rule class defines: method name -> (kind, node type)."""
+def visitor_methods(rule: type) -> dict[str, tuple[str, type]]:
+    """The ``visit_<Node>``/``leave_<Node>`` methods a rule class defines: method name -> (kind, node type).
+
+    For a :class:`CstRule`, only the classes of its MRO that derive from CstRule count (libcst's
+    ``CSTVisitor`` declares a no-op method for every node); a plain class (an internal collector such
+    as :class:`~qgate.analyzers.cst.cognitive.CognitiveCounter`) contributes its whole MRO.
+    """
     methods: dict[str, tuple[str, type]] = {}
+    is_rule = issubclass(rule, CstRule)
     for klass in rule.__mro__:
-        if klass in (CstRule, cst.CSTVisitor) or not issubclass(klass, CstRule):
+        if klass in (CstRule, cst.CSTVisitor, object) or (is_rule and not issubclass(klass, CstRule)):
             continue
         for attr in vars(klass):
             kind = "visit" if attr.startswith("visit_") else "leave" if attr.startswith("leave_") else None
@@ -122,17 +143,18 @@ def visitor_methods(rule: type[CstRule]) -> dict[str, tuple[str, type]]:
 
 
 class _BatchedWalk:
-    """Drives every rule from one read-only depth-first walk; a crashing rule is dropped, not fatal."""
+    """Drives every rule (and internal collectors, plain objects with ``visit_``/``leave_`` methods)
+    from one read-only depth-first walk; a crashing rule is dropped, not fatal."""
 
-    def __init__(self, rules: Sequence[CstRule], path: str) -> None:
+    def __init__(self, rules: Sequence[Any], path: str) -> None:
         self.rules = list(rules)
         self.path = path
-        self.failed: dict[CstRule, BaseException] = {}
+        self.failed: dict[Any, BaseException] = {}
         self._build()
 
     def _build(self) -> None:
-        visit: dict[type, list[tuple[CstRule, Callable[[Any], Any]]]] = {}
-        leave: dict[type, list[tuple[CstRule, Callable[[Any], Any]]]] = {}
+        visit: dict[type, list[tuple[Any, Callable[[Any], Any]]]] = {}
+        leave: dict[type, list[tuple[Any, Callable[[Any], Any]]]] = {}
         for rule in self.rules:
             if rule in self.failed:
                 continue
@@ -142,7 +164,7 @@ class _BatchedWalk:
         self.visit = visit
         self.leave = leave
 
-    def _fail(self, rule: CstRule, exc: BaseException) -> None:
+    def _fail(self, rule: Any, exc: BaseException) -> None:
         self.failed[rule] = exc
         self._build()
 
@@ -211,8 +233,16 @@ def too_deeply_bracketed(text: str, path: str) -> Optional[AnalysisError]:
     return None
 
 
-def run_rules(text: str, path: str, rules: Sequence[RuleSpec]) -> RawResult:
-    """Parse ``text`` once and run every rule in one traversal. Never raises for a bad file."""
+def run_rules(
+    text: str, path: str, rules: Sequence[RuleSpec], def_lines: Optional[Sequence[int]] = None, *, metrics: bool = True
+) -> RawResult:
+    """Parse ``text`` once and run every rule in one traversal. Never raises for a bad file.
+
+    With ``metrics`` (the default) the same traversal computes Cognitive Complexity (``raw.cognitive``);
+    ``def_lines`` are the lines of the file's ``def`` keywords (:attr:`qgate.source.SourceFile.def_lines`),
+    computed from the walk when not given. After the traversal, a rule that defines
+    ``finish_metrics(self, cognitive: CognitiveResult)`` gets the file's results (to report on them).
+    """
     result = RawResult(path=path, text=text)
     guard = too_deeply_bracketed(text, path)
     if guard is not None:
@@ -236,10 +266,11 @@ def run_rules(text: str, path: str, rules: Sequence[RuleSpec]) -> RawResult:
         result.errors.append(AnalysisError(analyzer=ANALYZER, path=path, message=f"parse failed: {_one_line(exc)}"))
         return result
     result.module = module
-    if not rules:
+    counter = CognitiveCounter(def_lines or ()) if metrics else None
+    if not rules and counter is None:
         return result
     instances = [rule_class(path, options) for rule_class, options in rules]
-    walker = _BatchedWalk(instances, path)
+    walker = _BatchedWalk([*instances, counter] if counter is not None else instances, path)
     try:
         walker.walk(module)
     except RecursionError:
@@ -247,7 +278,25 @@ def run_rules(text: str, path: str, rules: Sequence[RuleSpec]) -> RawResult:
             AnalysisError(analyzer=ANALYZER, path=path, message="file is nested too deeply for the cst rules")
         )
         return result
+    if counter is not None:
+        exc = walker.failed.get(counter)
+        if exc is None:
+            result.cognitive = counter.result()
+        else:
+            result.errors.append(
+                AnalysisError(
+                    analyzer=ANALYZER,
+                    path=path,
+                    message=f"cognitive complexity failed: {type(exc).__name__}: {_one_line(exc)}",
+                )
+            )
     for rule in instances:
+        finish = getattr(rule, "finish_metrics", None)
+        if finish is not None and result.cognitive is not None and rule not in walker.failed:
+            try:
+                finish(result.cognitive)
+            except Exception as exc:
+                walker.failed[rule] = exc
         exc = walker.failed.get(rule)
         if exc is not None:
             result.errors.append(
@@ -404,7 +453,7 @@ def resolve(raw: RawResult, severities: Optional[dict[str, Severity]] = None) ->
                 end_line=end_line,
                 column=column,
                 end_column=end_column,
-                effort_minutes=rule.effort_minutes,
+                effort_minutes=report.effort_minutes if isinstance(report, EffortReport) else rule.effort_minutes,
                 cwe=tuple(rule.cwe),
                 tags=tuple(rule.tags),
             )
@@ -416,6 +465,26 @@ def resolve(raw: RawResult, severities: Optional[dict[str, Severity]] = None) ->
 def analyze_text(
     text: str, path: str, rules: Sequence[RuleSpec], severities: Optional[dict[str, Severity]] = None
 ) -> tuple[list[Issue], list[AnalysisError]]:
-    """Parse, run the rules and resolve positions: the whole per-file pipeline."""
+    """Parse, run the rules and resolve positions: the whole per-file pipeline (issues only)."""
     return resolve(run_rules(text, path, rules), severities)
+
+
+def file_report(raw: RawResult, ncloc: int = 0) -> Optional[FileReport]:
+    """The file's Cognitive Complexity and its functions', None when the file could not be measured."""
+    cognitive = raw.cognitive
+    if cognitive is None:
+        return None
+    functions = tuple(
+        FunctionMetrics(
+            name=fn.name,
+            qualified_name=fn.qualified_name,
+            line=fn.line,
+            end_line=max(fn.end_line, fn.line),
+            cognitive_complexity=fn.cognitive_complexity,
+        )
+        for fn in cognitive.functions
+    )
+    return FileReport(
+        path=raw.path, ncloc=ncloc, measures={"cognitive_complexity": cognitive.file_complexity}, functions=functions
+    )
 
