@@ -182,11 +182,20 @@ class Duplication(Frozen):
     occurrences: tuple[Location, ...] = Field(description="Every place the block stands, sorted.")
 
 
+class AiAssurance(Frozen):
+    """Whether the change is treated as AI-written (the stricter gate applies), and why."""
+
+    applied: bool = False
+    reasons: tuple[str, ...] = Field(default=(), description="Why: --ai-code, configured paths, commit trailers.")
+    commits: tuple[str, ...] = Field(default=(), description="Commits whose trailers name an assistant: 'sha subject'.")
+
+
 class Report(Frozen):
     schema_version: str = SCHEMA_VERSION
     tool: ToolInfo
     root: str = Field(description="Analysis root (absolute path).")
     new_code: NewCodeInfo = Field(default_factory=NewCodeInfo)
+    ai: AiAssurance = Field(default_factory=AiAssurance)
     gate: GateResult
     metrics: Metrics
     issues: tuple[Issue, ...] = ()
