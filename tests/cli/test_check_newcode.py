@@ -165,3 +165,19 @@ def test_block_copied_from_an_unchanged_file_is_new_duplication(tmp_path):
     condition = next(c for c in report["gate"]["conditions"] if c["metric"] == "new_duplicated_lines_density")
     assert condition["status"] == "failed"
     assert result.code == 1
+
+
+def test_an_extended_config_file_is_also_read_at_the_reference(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo / "config").mkdir()
+    (repo / "config" / "team.toml").write_text('[analyzers]\nenabled = ["cst"]\n')
+    (repo / "pyproject.toml").write_text('[tool.qgate]\nextends = ["config/team.toml"]\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "new.py").write_text(NEW)
+    (repo / "config" / "team.toml").write_text('ignore = ["QG1"]\n[analyzers]\nenabled = ["cst"]\n')
+    result, report = check(repo, "--base", "main")
+    assert result.code == 1
+    assert {i["rule"] for i in report["issues"] if i["new"]} == {"QG101", "QG102"}
+    assert any("modifies the qgate configuration" in note for note in report["gate"]["notes"])

@@ -132,3 +132,13 @@ def test_unknown_report_format_is_a_usage_error(tmp_path):
     assert result.code == 2
     assert "unknown report format 'pdf'" in result.stderr
     assert result.stderr.count("\n") == 1
+
+
+def test_config_show_names_where_each_value_comes_from(tmp_path):
+    (tmp_path / "base.toml").write_text("max_file_size_kb = 99\n")
+    (tmp_path / "qgate.toml").write_text('extends = ["base.toml"]\nignore = ["QG109"]\n')
+    result = run_qgate("config", "--show", "--format", "json", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    data = result.json()
+    assert data["max_file_size_kb"]["value"] == 99 and data["max_file_size_kb"]["source"].endswith("base.toml")
+    assert data["ignore"]["value"] == ["QG109"] and data["ignore"]["source"].endswith("qgate.toml")

@@ -14,7 +14,7 @@ def test_json_report_matches_golden_file():
 
 def test_json_report_has_the_documented_top_level_keys():
     data = json.loads(json_reporter.render(sample_report()))
-    assert list(data)[:5] == ["schema_version", "tool", "root", "new_code", "gate"]
+    assert list(data)[:6] == ["schema_version", "tool", "root", "new_code", "ai", "gate"]
     assert {"metrics", "issues", "files", "errors", "suppressed", "skipped"} <= set(data)
     assert data["issues"][1]["cwe"] == [78]
     assert data["files"][0]["functions"][0]["qualified_name"] == "C.f"

@@ -8,7 +8,7 @@ import sys
 from typing import Optional, Sequence
 
 from qgate import __version__
-from qgate.cli import baseline, check, explain, init, review, rules, schema
+from qgate.cli import baseline, check, config_cmd, explain, init, review, rules, schema
 from qgate.errors import QgateError
 
 EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
@@ -20,6 +20,7 @@ SUBCOMMANDS = {
     "rules": rules,
     "explain": explain,
     "init": init,
+    "config": config_cmd,
     "schema": schema,
 }
 

@@ -16,6 +16,7 @@ from qgate.config import CONFIG_FILES, LoadedConfig, load_config_text, table_fro
 from qgate.model import NewCodeInfo
 from qgate.newcode.baseline import load_baseline
 from qgate.newcode.classify import NewCodeSpec
+from qgate.presets import read_disk
 
 
 def plan_new_code(
@@ -73,7 +74,13 @@ def _config_at(root: Path, sha: str, candidates: list[str]) -> Optional[LoadedCo
                 table = None
             if not table and "[tool.qgate" not in text:
                 continue
-        return load_config_text(text, f"{rel}@{sha[:12]}")
+        def read(path: Path) -> Optional[str]:
+            # a TOML file the config extends is read at the same commit when it lives in the repository
+            if root in path.parents:
+                return git.show_file(root, sha, path.relative_to(root).as_posix())
+            return read_disk(path)
+
+        return load_config_text(text, f"{rel}@{sha[:12]}", origin=root / rel, read=read)
     return None
 
 
