@@ -60,7 +60,7 @@ DEFAULT_EXCLUDE = (
     ".ruff_cache/",
     ".svn/",
     ".tox/",
-    ".venv/",
+    ".venv*/",
     "venv/",
     "__pypackages__/",
     "_build/",
