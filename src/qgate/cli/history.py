@@ -144,48 +144,63 @@ def _secs(value: Optional[float]) -> str:
     return "-" if value is None else f"{value:.2f}s"
 
 
-def render_kpis(k: Any) -> str:
-    out: list[str] = []
+def _header(k: Any) -> list[str]:
     scope = ", ".join(k.projects) if k.projects else "(no analyses)"
     since = f" since {_when(k.since)}" if k.since else ""
     branch = f", branch {k.branch}" if k.branch else ""
-    out.append(f"History KPIs: {scope}{branch}{since}; main branch {k.main_branch}\n")
-    out.append(f"Analyses: {k.analyses}\n")
-    out.append("Quality gate pass rate:\n")
-    for label, rate in (("overall", k.pass_rate.overall), ("main branch", k.pass_rate.main_branch), ("pull requests", k.pass_rate.pull_requests)):
-        out.append(f"  {label:<14} {_pct(rate.percent):>7}  ({rate.passed}/{rate.total})\n")
-    out.append("Issues per branch:\n")
-    if k.branches:
-        rows = [
-            [b.project, b.branch, str(b.analyses), str(b.opened), str(b.fixed), str(b.reopened), str(b.open), str(b.baseline)]
-            for b in k.branches
+    out = [f"History KPIs: {scope}{branch}{since}; main branch {k.main_branch}", f"Analyses: {k.analyses}", "Quality gate pass rate:"]
+    rates = (("overall", k.pass_rate.overall), ("main branch", k.pass_rate.main_branch), ("pull requests", k.pass_rate.pull_requests))
+    out += [f"  {label:<14} {_pct(rate.percent):>7}  ({rate.passed}/{rate.total})" for label, rate in rates]
+    return out
+
+
+def _branch_table(k: Any) -> list[str]:
+    if not k.branches:
+        return ["Issues per branch:", "  -"]
+    rows = [
+        [b.project, b.branch, str(b.analyses), str(b.opened), str(b.fixed), str(b.reopened), str(b.open), str(b.baseline)]
+        for b in k.branches
+    ]
+    table = _table(["project", "branch", "analyses", "opened", "fixed", "reopened", "open", "baseline"], rows)
+    return ["Issues per branch:", *(f"  {line}" for line in table.splitlines())]
+
+
+def _remediation(k: Any) -> list[str]:
+    groups = [{"all": k.mttr.overall}, k.mttr.by_type, k.mttr.by_severity]
+    out = [f"Time to remediation on {k.lifecycle_branch} (mean / median):"]
+    for group in groups:
+        out += [
+            f"  {name:<18} {_hours(r.mean_hours):>10} / {_hours(r.median_hours):<10} ({r.count} fixed)"
+            for name, r in group.items()
         ]
-        table = _table(["project", "branch", "analyses", "opened", "fixed", "reopened", "open", "baseline"], rows)
-        out.extend(f"  {line}\n" for line in table.splitlines())
-    else:
-        out.append("  -\n")
-    out.append(f"Time to remediation on {k.lifecycle_branch} (mean / median):\n")
-    m = k.mttr.overall
-    out.append(f"  {'all':<18} {_hours(m.mean_hours):>10} / {_hours(m.median_hours):<10} ({m.count} fixed)\n")
-    for group in (k.mttr.by_type, k.mttr.by_severity):
-        for name, r in group.items():
-            out.append(f"  {name:<18} {_hours(r.mean_hours):>10} / {_hours(r.median_hours):<10} ({r.count} fixed)\n")
-    e = k.escape_rate
-    out.append(f"Defect escape rate on {k.main_branch}: {_pct(e.percent)} ({e.escaped} of {e.total} new issues not seen in a pull request)\n")
-    d = k.duration_seconds
-    out.append(f"Analysis duration: p50 {_secs(d.p50)}, p90 {_secs(d.p90)}, p95 {_secs(d.p95)} ({d.count} analyses)\n")
-    out.append(f"New issues per week on {k.lifecycle_branch}:\n")
-    out.extend(f"  {w.week}  {w.count}\n" for w in k.new_issues_per_week)
+    return out
+
+
+def _over_time(k: Any) -> list[str]:
+    e, d = k.escape_rate, k.duration_seconds
+    out = [
+        f"Defect escape rate on {k.main_branch}: {_pct(e.percent)} ({e.escaped} of {e.total} new issues not seen in a pull request)",
+        f"Analysis duration: p50 {_secs(d.p50)}, p90 {_secs(d.p90)}, p95 {_secs(d.p95)} ({d.count} analyses)",
+        f"New issues per week on {k.lifecycle_branch}:",
+        *(f"  {w.week}  {w.count}" for w in k.new_issues_per_week),
+    ]
     if not k.new_issues_per_week:
-        out.append("  -\n")
-    out.append(f"Open vulnerabilities / security hotspots on {k.lifecycle_branch}:\n")
-    if k.security_trend:
-        for p in k.security_trend:
-            project = f"  {p.project}" if len(k.projects) > 1 else ""
-            out.append(f"  {_when(p.at)}  {p.vulnerabilities:>4} / {p.security_hotspots:<4} {(p.commit or '')[:12]}{project}\n")
-    else:
-        out.append("  -\n")
-    return "".join(out)
+        out.append("  -")
+    out.append(f"Open vulnerabilities / security hotspots on {k.lifecycle_branch}:")
+    several = len(k.projects) > 1
+    out += [
+        f"  {_when(p.at)}  {p.vulnerabilities:>4} / {p.security_hotspots:<4} {(p.commit or '')[:12]}"
+        + (f"  {p.project}" if several else "")
+        for p in k.security_trend
+    ]
+    if not k.security_trend:
+        out.append("  -")
+    return out
+
+
+def render_kpis(k: Any) -> str:
+    """The text form of :class:`qgate.history.kpis.Kpis`."""
+    return "".join(f"{line}\n" for line in (*_header(k), *_branch_table(k), *_remediation(k), *_over_time(k)))
 
 
 def _run_kpis(args: argparse.Namespace) -> int:
