@@ -131,6 +131,31 @@ class DuplicationSettings(_Section):
     min_lines: int = Field(default=10, ge=1, description="...over at least this many lines of code.")
 
 
+class AiSettings(_Section):
+    """``[tool.qgate.ai]``: AI Code Assurance. A change is treated as AI-written (and gated with ``preset``)
+    when a changed file matches ``paths``, when a commit of the change carries an AI trailer
+    (``Co-authored-by`` naming a known assistant or one of ``assistants``, or any of ``trailers``), or with
+    ``--ai-code``."""
+
+    paths: tuple[str, ...] = Field(default=(), description="gitignore-style patterns of AI-written files.")
+    assistants: tuple[str, ...] = Field(
+        default=(), description="Extra assistant names or e-mails recognized in Co-authored-by trailers."
+    )
+    trailers: tuple[str, ...] = Field(
+        default=("Generated-by", "Assisted-by"), description="Trailers that mark a commit as AI-written, whatever their value."
+    )
+    preset: str = Field(default="qgate-way-ai", description="Gate preset applied to AI-written changes.")
+
+
+class HistorySettings(_Section):
+    """``[tool.qgate.history]``: recording analyses for KPIs (the database URL comes from ``--database-url`` or
+    ``QGATE_DATABASE_URL``, never from a committed file: it may hold a password)."""
+
+    enabled: bool = Field(default=False, description="Record every check, as with --record.")
+    project: Optional[str] = Field(default=None, description="Project key (default: CI variables, the remote, the folder).")
+    main_branch: Optional[str] = Field(default=None, description="The main branch for KPIs (default: main, else master).")
+
+
 class Settings(_Section):
     include: tuple[str, ...] = Field(default=("*.py",), description="gitignore-style patterns of files to analyze.")
     exclude: tuple[str, ...] = Field(default=DEFAULT_EXCLUDE, description="gitignore-style patterns never analyzed.")
@@ -154,6 +179,8 @@ class Settings(_Section):
     duplication: DuplicationSettings = Field(default_factory=DuplicationSettings)
     gate: GateSettings = Field(default_factory=GateSettings)
     new_code: NewCodeSettings = Field(default_factory=NewCodeSettings)
+    history: HistorySettings = Field(default_factory=HistorySettings)
+    ai: AiSettings = Field(default_factory=AiSettings)
 
     @field_validator("rules")
     @classmethod

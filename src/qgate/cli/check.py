@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -46,6 +48,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--import", dest="imports", action="append", default=[], metavar="KIND=PATH", type=_import_spec,
         help="import findings from another tool: sarif=PATH (ruff, mypy, pylint, any SARIF 2.1.0) or generic=PATH",
     )
+    history = parser.add_argument_group("history")
+    history.add_argument("--record", action="store_true", help="store this analysis in the history (KPIs, dashboard)")
+    history.add_argument("--database-url", metavar="URL", help="history store (default: QGATE_DATABASE_URL, else .qgate/history.db)")
+    history.add_argument("--project", metavar="KEY", help="project key in the history (default: CI variables, remote, folder)")
+    history.add_argument("--pull-request", metavar="N", type=int, help="record this analysis as pull request N (with --base)")
     editor = parser.add_argument_group("editor mode: qgate check --stdin-filename PATH -")
     editor.add_argument("--stdin-filename", metavar="PATH", help="analyze the source read from stdin as if it were PATH")
     editor.add_argument("--with-semgrep", action="store_true", help="in editor mode, run semgrep too (slower start)")
@@ -152,7 +159,23 @@ def stdin_request(args: argparse.Namespace) -> tuple[list[Path], Optional[StdinS
     return [named.parent if named.parent.exists() else root], StdinSource(path=rel, text=decoded, with_semgrep=args.with_semgrep)
 
 
+def record(args: argparse.Namespace, report: Report, root: Path, config: LoadedConfig, started: datetime) -> None:
+    """Store the analysis when asked (--record or history.enabled); SQLAlchemy is only imported then."""
+    settings = config.settings.history
+    if not (args.record or settings.enabled):
+        return
+    from qgate.history.record import record_analysis
+
+    config_hash = hashlib.sha256(config.settings.model_dump_json().encode()).hexdigest()[:16]
+    record_analysis(
+        report, root=root, url=args.database_url or os.environ.get("QGATE_DATABASE_URL"),
+        project=args.project or settings.project, env=environment(), pull_request=args.pull_request,
+        base=args.base, started_at=started, config_hash=config_hash,
+    )
+
+
 def run(args: argparse.Namespace) -> int:
+    started = datetime.now(timezone.utc)
     args.paths, stdin = stdin_request(args)
     args.format = args.format or ("json" if stdin is not None else "text")
     root = analysis_root(args.paths)
@@ -173,6 +196,8 @@ def run(args: argparse.Namespace) -> int:
     with progress_bar(wanted(args.quiet)) as progress:
         report = run_check(request, progress)
     color = args.output is None and not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if stdin is None:
+        record(args, report, root, config, started)
     emit(render(report, args.format, color), args.output)
     for name, path in args.report:
         emit(render(report, name, False), path)
