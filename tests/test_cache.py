@@ -81,6 +81,6 @@ def test_warm_cli_run_gives_the_same_report(tmp_path):
     assert strip(warm.stdout) == strip(cold.stdout)
     assert {i["rule"] for i in json.loads(warm.stdout)["issues"]} >= {"QG103", "B602"}
     cached = sorted(p.name.split("-")[0] for p in (repo / ".qgate" / "cache" / "v1").iterdir())
-    assert cached == ["bandit", "cst", "radon"]
+    assert [name for name in cached if not name.endswith(".json")] == ["bandit", "cst", "radon"]
     uncached = run_qgate(*args, "--no-cache", cwd=repo)
     assert strip(uncached.stdout) == strip(cold.stdout)

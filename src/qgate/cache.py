@@ -100,3 +100,50 @@ def split_by_file(output: AnalyzerOutput, sources: list[SourceFile]) -> dict[str
         s.path: AnalyzerOutput(issues=tuple(issues[s.path]), files=tuple(files[s.path]), errors=tuple(errors[s.path]))
         for s in sources
     }
+
+
+class KeyedCache:
+    """One JSON document of key -> value, loaded once and saved once (file scans, the duplication result)."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self.path = directory / f"v{CACHE_FORMAT}" / f"{name}.json"
+        self._entries: dict[str, object] = {}
+        self._used: dict[str, object] = {}
+        try:
+            document = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(document, dict) and document.get("qgate") == __version__ and isinstance(document.get("entries"), dict):
+            self._entries = document["entries"]
+
+    def get(self, key: str) -> Optional[object]:
+        value = self._entries.get(key)
+        if value is not None:
+            self._used[key] = value
+        return value
+
+    def put(self, key: str, value: object) -> None:
+        self._used[key] = value
+
+    __setitem__ = put
+
+    def save(self, keep_unused: bool = True) -> None:
+        merged = dict(self._used)
+        if keep_unused:
+            for key, value in self._entries.items():
+                if len(merged) >= MAX_ENTRIES:
+                    break
+                merged.setdefault(key, value)
+        try:
+            atomic_write(self.path, json.dumps({"qgate": __version__, "entries": merged}, separators=(",", ":")),
+                         what="cache", make_parents=True)
+        except InputError:
+            pass  # a read-only checkout still gets its analysis; only the next run is slower
+
+
+def content_key(*parts: str) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(part.encode("utf-8", "surrogatepass"))
+        digest.update(b"\0")
+    return digest.hexdigest()[:32]

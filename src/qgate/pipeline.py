@@ -9,25 +9,27 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import tempfile
 import time
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
-from typing import Callable, Optional, Sequence
+from typing import Any, Callable, Optional, Sequence
 
 from pydantic import Field
 
 from qgate import __version__
+from qgate.analyzers._subprocess import allow_scanners, terminate_scanners
 from qgate.analyzers.base import Analyzer, AnalyzerContext, AnalyzerOutput, FileAnalyzer, load_analyzer
-from qgate.cache import AnalyzerCache, split_by_file
+from qgate.cache import AnalyzerCache, KeyedCache, content_key, split_by_file
 from qgate.config import LoadedConfig, Settings
 from qgate.discovery import Candidate, Discovery, discover, is_excluded
 from qgate.errors import ConfigError, QgateError
 from qgate.gate.conditions import evaluate_gate
 from qgate.imports import ImportResult
 from qgate.gate.presets import effective_conditions
-from qgate.metrics.duplication import DuplicationSettings, duplication_measures, find_duplications
+from qgate.metrics.duplication import DuplicationResult, DuplicationSettings, duplication_measures, find_duplications
 from qgate.metrics.coverage import CoverageData, check_matches, coverage_measures
 from qgate.metrics.counts import issue_counts, size_measures
 from qgate.metrics.debt import debt_measures
@@ -136,9 +138,14 @@ def _guarded_file(analyzer: FileAnalyzer, source: SourceFile) -> AnalyzerOutput:
 
 # Per-file work in worker processes: each worker builds the analyzers once (initializer), then takes chunks.
 _WORKER_ANALYZERS: dict[str, FileAnalyzer] = {}
+_WORKER_STOP: list = []  # the parent's "stop" event, set when qgate is interrupted
 
 
-def _init_worker(specs: Sequence[tuple[str, AnalyzerContext]]) -> None:
+def _init_worker(specs: Sequence[tuple[str, AnalyzerContext]], stop: Any = None) -> None:
+    # a terminal's Ctrl-C reaches the whole process group: the parent stops the workers, they stay quiet
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if stop is not None:
+        _WORKER_STOP[:] = [stop]
     for name, context in specs:
         analyzer = load_analyzer(name)(context)
         if isinstance(analyzer, FileAnalyzer):
@@ -146,9 +153,12 @@ def _init_worker(specs: Sequence[tuple[str, AnalyzerContext]]) -> None:
 
 
 def _work_chunk(chunk: Sequence[tuple[SourceFile, tuple[str, ...]]]) -> list[tuple[str, str, AnalyzerOutput]]:
-    return [
-        (name, source.path, _guarded_file(_WORKER_ANALYZERS[name], source)) for source, names in chunk for name in names
-    ]
+    rows = []
+    for source, names in chunk:
+        if _WORKER_STOP and _WORKER_STOP[0].is_set():
+            break  # the parent was interrupted and discards every result: finish now
+        rows.extend((name, source.path, _guarded_file(_WORKER_ANALYZERS[name], source)) for name in names)
+    return rows
 
 
 PARALLEL_MIN_FILES = 40
@@ -191,12 +201,31 @@ def _parallel(
     context = multiprocessing.get_context("spawn")  # no fork() while scanner threads run
     rows: list[tuple[str, str, AnalyzerOutput]] = []
     done = 0
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(specs,)) as pool:
+    stop = context.Event()
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=(specs, stop))
+    try:
         for chunk, chunk_rows in zip(chunks, pool.map(_work_chunk, chunks)):
             rows.extend(chunk_rows)
             done += len(chunk)
             progress("analyzing files", done, len(items))
+    except KeyboardInterrupt:  # SIGINT or SIGTERM: stop the scanners too, now, not after the pool
+        stop.set()
+        terminate_scanners()
+        _stop_pool(pool)
+        raise
+    except BaseException:
+        _stop_pool(pool)  # broken: do not wait for the queued chunks
+        raise
+    pool.shutdown()
     return rows
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Cancel the queued chunks and wait only for the ones under way (no orphan workers after SIGINT/SIGTERM).
+
+    The workers are not killed: one killed while sending its result would leave the pool's result pipe
+    half-written and the parent blocked on it forever."""
+    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_analyzers(
@@ -225,13 +254,23 @@ def run_analyzers(
     per_file = [a for a in analyzers if isinstance(a, FileAnalyzer) and todo[a.name]]
     fresh: dict[str, AnalyzerOutput] = {}
     per_file_results: dict[str, dict[str, AnalyzerOutput]] = {}
-    with ThreadPoolExecutor(max_workers=max(1, len(batch))) as pool:
-        futures: dict[str, Future[AnalyzerOutput]] = {a.name: pool.submit(_guarded, a, todo[a.name]) for a in batch}
-        if per_file:
-            per_file_results = run_file_analyzers(per_file, todo, jobs, progress)
-        for done, (name, future) in enumerate(futures.items()):
-            progress(f"waiting for {name}", done, len(futures))
-            fresh[name] = future.result()
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, len(batch))) as pool:
+            futures: dict[str, Future[AnalyzerOutput]] = {a.name: pool.submit(_guarded, a, todo[a.name]) for a in batch}
+            try:
+                if per_file:
+                    per_file_results = run_file_analyzers(per_file, todo, jobs, progress)
+                for done, (name, future) in enumerate(futures.items()):
+                    progress(f"waiting for {name}", done, len(futures))
+                    fresh[name] = future.result()
+            except BaseException:
+                # interrupted: stop the scanners so that the threads (joined on leaving this block) end now
+                for future in futures.values():
+                    future.cancel()
+                terminate_scanners()
+                raise
+    finally:
+        allow_scanners()
     for name, outputs in per_file_results.items():
         fresh[name] = AnalyzerOutput.merge([outputs[s.path] for s in todo[name]])
 
@@ -335,13 +374,16 @@ def merge_file_reports(sources: Sequence[SourceFile], partials: Sequence[FileRep
 # ---------------------------------------------------------------------------------------------- the check
 
 
-def load_sources(files: Sequence[Candidate]) -> tuple[list[SourceFile], list[AnalysisError], list[SkippedFile]]:
+def load_sources(
+    files: Sequence[Candidate], scans: Optional[KeyedCache] = None
+) -> tuple[list[SourceFile], list[AnalysisError], list[SkippedFile]]:
+    """Read, decode and scan the files; ``scans`` keeps the token scans of unchanged files between runs."""
     sources: list[SourceFile] = []
     errors: list[AnalysisError] = []
     skipped: list[SkippedFile] = []
     for candidate in files:
         try:
-            sources.append(load_source(candidate.path, candidate.abspath))
+            sources.append(load_source(candidate.path, candidate.abspath, scans))  # type: ignore[arg-type]
         except SourceDecodeError as exc:
             errors.append(AnalysisError(analyzer="qgate", path=candidate.path, message=f"cannot decode: {exc}"))
         except OSError as exc:
@@ -498,8 +540,32 @@ def _gate(request: CheckRequest, metrics: Metrics, new_lines: int, errors: Seque
     return gate.model_copy(update={"notes": (*request.notes, *gate.notes)}) if request.notes else gate
 
 
+def _cached_duplications(
+    context: Sequence[SourceFile], cpd: DuplicationSettings, cache_dir: Optional[Path]
+) -> DuplicationResult:
+    """find_duplications, reused from the cache when no file of the context changed since the last run."""
+    if cache_dir is None:
+        return find_duplications(context, cpd)
+    cache = KeyedCache(cache_dir, "duplication")
+    key = content_key(cpd.model_dump_json(), *sorted(f"{s.path}\0{content_key(s.text)}" for s in context))
+    stored = cache.get(key)
+    if stored is not None:
+        try:
+            return DuplicationResult.model_validate(stored)
+        except ValueError:
+            pass  # a stale or damaged entry: compute again
+    result = find_duplications(context, cpd)
+    cache.put(key, result.model_dump(mode="json"))
+    cache.save(keep_unused=False)
+    return result
+
+
 def measure_duplication(
-    sources: Sequence[SourceFile], discovered: Sequence[Candidate], spec: NewCodeSpec, settings: Settings
+    sources: Sequence[SourceFile],
+    discovered: Sequence[Candidate],
+    spec: NewCodeSpec,
+    settings: Settings,
+    cache_dir: Optional[Path] = None,
 ) -> tuple[tuple[Duplication, ...], dict[str, MetricValue]]:
     """Copy-paste detection across every discovered file (a new block copied from an unchanged file counts),
     measured on the analyzed ones; densities on new code divide by new lines of code."""
@@ -513,7 +579,7 @@ def measure_duplication(
                 continue  # unreadable context only loses its share of duplications
             context.append(SourceFile(path=candidate.path, abspath=str(candidate.abspath), text=text))
     cpd = DuplicationSettings(min_tokens=settings.duplication.min_tokens, min_lines=settings.duplication.min_lines)
-    result = find_duplications(context, cpd)
+    result = _cached_duplications(context, cpd, cache_dir)
     measures = duplication_measures(result, sources, {s.path: new_code_lines(s, spec.diff) for s in sources})
     blocks = tuple(b for b in result.blocks if any(o.path in analyzed for o in b.occurrences))
     return blocks, measures
@@ -537,10 +603,13 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
         found = _stdin_candidates(request.stdin, scratch, settings)
     else:
         found = discover(request.root, list(request.paths), settings)
-    progress("reading files", 0, len(found.files))
-    sources, errors, skipped = load_sources(_analyzed_candidates(found.files, spec))
     editor = request.stdin is not None
     cache_dir = request.root / CACHE_DIR if request.use_cache and settings.cache and not editor else None
+    scans = KeyedCache(cache_dir, "sources") if cache_dir else None
+    progress("reading files", 0, len(found.files))
+    sources, errors, skipped = load_sources(_analyzed_candidates(found.files, spec), scans)
+    if scans is not None:
+        scans.save()
     issues, files, analyzer_errors, rule_index = analyze_sources(
         sources, settings, scratch or request.root, request.config.label, cache_dir=cache_dir,
         config_root=request.root, skip=frozenset({"semgrep"}) if editor and not request.stdin.with_semgrep else frozenset(),
@@ -557,7 +626,7 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
     duplications: tuple[Duplication, ...] = ()
     if settings.duplication.enabled:
         progress("looking for duplications", 0, 1)
-        duplications, measures = measure_duplication(sources, found.files, spec, settings)
+        duplications, measures = measure_duplication(sources, found.files, spec, settings, cache_dir)
         extra.update(measures)
     if request.coverage is not None:
         check_matches(request.coverage, [c.path for c in found.files], "the coverage report(s)")

@@ -5,6 +5,7 @@ Everything here is a pure function of the file's bytes except :func:`load_source
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import tokenize
@@ -118,8 +119,18 @@ def _fallback_scan(text: str) -> tuple[dict[int, str], frozenset[int]]:
     return comments, frozenset(code_lines)
 
 
-def source_from_text(path: str, text: str, abspath: Union[str, Path] = "", encoding: str = "utf-8") -> SourceFile:
-    comments, code_lines, def_lines, error = scan_tokens(text)
+ScanResult = tuple[dict[int, str], frozenset[int], tuple[int, ...], Optional[str]]
+
+
+def source_from_text(
+    path: str,
+    text: str,
+    abspath: Union[str, Path] = "",
+    encoding: str = "utf-8",
+    scanned: Optional[ScanResult] = None,
+) -> SourceFile:
+    """A SourceFile from its text; ``scanned`` is a previous :func:`scan_tokens` result of the same text."""
+    comments, code_lines, def_lines, error = scanned or scan_tokens(text)
     return SourceFile(
         path=path,
         abspath=str(abspath),
@@ -135,10 +146,23 @@ def source_from_text(path: str, text: str, abspath: Union[str, Path] = "", encod
     )
 
 
-def load_source(path: str, abspath: Path) -> SourceFile:
-    """Read and decode one file. Raises OSError or SourceDecodeError."""
+def load_source(path: str, abspath: Path, scans: Optional[dict] = None) -> SourceFile:
+    """Read and decode one file. Raises OSError or SourceDecodeError.
+
+    ``scans`` maps a hash of the text to a stored scan (comments, code lines, def lines, error) so that an
+    unchanged file is not tokenized again; new scans are added to it."""
     text, encoding = decode_source(abspath.read_bytes())
-    return source_from_text(path, text, abspath, encoding)
+    if scans is None:
+        return source_from_text(path, text, abspath, encoding)
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    stored = scans.get(key)
+    if stored is not None:
+        comments, code_lines, def_lines, error = stored
+        scanned: ScanResult = ({int(k): v for k, v in comments.items()}, frozenset(code_lines), tuple(def_lines), error)
+    else:
+        scanned = scan_tokens(text)
+        scans[key] = [scanned[0], sorted(scanned[1]), list(scanned[2]), scanned[3]]
+    return source_from_text(path, text, abspath, encoding, scanned)
 
 
 def iter_lines(text: str) -> Iterable[tuple[int, str]]:

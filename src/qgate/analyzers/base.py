@@ -157,11 +157,16 @@ class FileAnalyzer(Analyzer):
         """Analyze one file."""
 
 
+@lru_cache(maxsize=1)
+def _distributions_by_package() -> Mapping[str, list[str]]:
+    return packages_distributions()  # scans every installed distribution: once per process
+
+
 @lru_cache(maxsize=None)
 def distribution_version(module: str) -> str:
     """Version of the installed distribution that provides ``module`` ('' when unknown)."""
     top = module.split(".")[0]
-    for dist in packages_distributions().get(top, []):
+    for dist in _distributions_by_package().get(top, []):
         try:
             return version(dist)
         except PackageNotFoundError:
