@@ -40,3 +40,14 @@ def test_unreadable_store_is_exit_2(tmp_path):
     result = run_qgate("check", "--record", "--all-files", cwd=repo)
     assert result.code == 2
     assert result.stderr.count("\n") == 1
+
+
+def test_configured_main_branch_reaches_the_kpis(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo / "pyproject.toml").write_text(CONFIG + '[tool.qgate.history]\nmain_branch = "trunk"\n')
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "one")
+    assert run_qgate("check", "--record", "--project", "demo", "--all-files", cwd=repo).code == 0
+    kpis = run_qgate("history", "kpis", "--format", "json", "--project", "demo", cwd=repo)
+    assert kpis.code == 0, kpis.stderr
+    assert kpis.json()["main_branch"] == "trunk"

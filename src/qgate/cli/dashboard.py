@@ -46,6 +46,7 @@ def run(args: argparse.Namespace) -> int:
     from qgate.history.dashboard.data import load_dashboard
     from qgate.history.dashboard.render import render_site
     from qgate.history.kpis import parse_since
+    from qgate.cli.history import configured_main_branch
     from qgate.history.store import open_store
 
     output: Path = args.output
@@ -57,7 +58,8 @@ def run(args: argparse.Namespace) -> int:
     url = args.database_url or os.environ.get("QGATE_DATABASE_URL") or None
     project = args.project.strip() if args.project and args.project.strip() else None
     with open_store(url, _root(), create=False) as store:
-        data = load_dashboard(store, now=now, project=project, since=since, main_branch=args.main_branch)
+        main_branch = args.main_branch or configured_main_branch(_root())
+        data = load_dashboard(store, now=now, project=project, since=since, main_branch=main_branch)
     site = render_site(data)
     for relative, content in sorted(site.items()):
         atomic_write(output / relative, content, what="dashboard page", make_parents=True)

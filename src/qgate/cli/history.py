@@ -203,6 +203,13 @@ def render_kpis(k: Any) -> str:
     return "".join(f"{line}\n" for line in (*_header(k), *_branch_table(k), *_remediation(k), *_over_time(k)))
 
 
+def configured_main_branch(root: Path) -> Optional[str]:
+    """``[tool.qgate.history] main_branch`` of the repository's configuration, if set."""
+    from qgate.cli.check import resolve_config
+
+    return resolve_config(None, root, []).settings.history.main_branch
+
+
 def _run_kpis(args: argparse.Namespace) -> int:
     from qgate.history.kpis import compute_kpis, infer_main_branch, parse_since
     from qgate.history.store import open_store
@@ -214,7 +221,7 @@ def _run_kpis(args: argparse.Namespace) -> int:
         history = store.load_history(project)
     result = compute_kpis(
         history,
-        main_branch=args.main_branch or infer_main_branch(history),
+        main_branch=args.main_branch or configured_main_branch(root) or infer_main_branch(history),
         branch=args.branch,
         since=since,
         trend=args.trend,
