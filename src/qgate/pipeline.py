@@ -27,6 +27,8 @@ from qgate.config import LoadedConfig, Settings
 from qgate.discovery import Candidate, Discovery, discover, is_excluded
 from qgate.errors import ConfigError, QgateError
 from qgate.gate.conditions import evaluate_gate
+from qgate.ai import AI_RULES, NEAR_DUPLICATE_RULE, ai_measures, assess, complexity_measures, near_duplicate_functions
+from qgate.git import Commit
 from qgate.imports import ImportResult
 from qgate.gate.presets import effective_conditions
 from qgate.metrics.duplication import DuplicationResult, DuplicationSettings, duplication_measures, find_duplications
@@ -81,6 +83,8 @@ class CheckRequest(Frozen):
     use_cache: bool = True
     stdin: Optional[StdinSource] = Field(default=None, description="Editor mode: one buffer analyzed as if at its path.")
     imports: tuple[ImportResult, ...] = Field(default=(), description="Findings imported from other tools' reports.")
+    ai_code: bool = Field(default=False, description="--ai-code: treat the change as AI-written.")
+    commits: tuple[Commit, ...] = Field(default=(), description="The change's commits (for AI trailers).")
 
 
 # ---------------------------------------------------------------------------------------------- analyzers
@@ -112,6 +116,12 @@ def build_analyzers(
     for name in sorted(unknown_tables):
         load_analyzer(name)  # an options table for an analyzer that is not installed is a config error
     return analyzers
+
+
+def available_rules(settings: Settings, root: Path, config_label: str) -> list[RuleInfo]:
+    """Every rule qgate can report with this configuration: the enabled analyzers' and the cross-file ones."""
+    rules = [rule for analyzer in build_analyzers(settings, root, config_label) for rule in analyzer.rules()]
+    return [*rules, *AI_RULES]
 
 
 def _guarded(analyzer: Analyzer, sources: Sequence[SourceFile]) -> AnalyzerOutput:
@@ -393,22 +403,27 @@ def load_sources(
     return sources, errors, skipped
 
 
+class AnalysisPlan(Frozen):
+    """How to run the analyzers of one check (everything but the files and the settings)."""
+
+    root: Path = Field(description="Where the analyzers read files (a scratch folder in editor mode).")
+    config_root: Path = Field(description="The repository: where paths in options resolve.")
+    config_label: str
+    cache_dir: Optional[Path] = None
+    skip: frozenset[str] = frozenset()
+    imports: tuple[ImportResult, ...] = ()
+    extra_issues: tuple[Issue, ...] = Field(default=(), description="Findings of cross-file checks (near duplicates).")
+    extra_rules: tuple[RuleInfo, ...] = ()
+    context: tuple[SourceFile, ...] = Field(default=(), description="Not analyzed, but carry imported issues.")
+
+
 def analyze_sources(
-    sources: Sequence[SourceFile],
-    settings: Settings,
-    root: Path,
-    config_label: str,
-    *,
-    cache_dir: Optional[Path] = None,
-    config_root: Optional[Path] = None,
-    skip: frozenset[str] = frozenset(),
-    imports: Sequence[ImportResult] = (),
-    context: Sequence[SourceFile] = (),
-    progress: Progress = no_progress,
+    sources: Sequence[SourceFile], settings: Settings, plan: AnalysisPlan, progress: Progress = no_progress
 ) -> tuple[list[Issue], list[FileReport], list[AnalysisError], dict[str, RuleInfo]]:
-    """Run the analyzers and normalize their findings, and the imported ones, alike (selection, severity,
-    suppression, fingerprints). ``context`` holds files that are not analyzed but carry imported issues."""
-    analyzers = build_analyzers(settings, root, config_label, config_root=config_root, skip=skip)
+    """Run the analyzers and normalize their findings, the imported ones and the cross-file ones alike
+    (selection, severity, suppression, fingerprints)."""
+    root, config_label, cache_dir, imports, context = plan.root, plan.config_label, plan.cache_dir, plan.imports, plan.context
+    analyzers = build_analyzers(settings, root, config_label, config_root=plan.config_root, skip=plan.skip)
     outputs = run_analyzers(
         analyzers, sources, cache_dir=cache_dir, jobs=settings.jobs or os.cpu_count() or 1, progress=progress
     )
@@ -419,8 +434,11 @@ def analyze_sources(
             errors.append(error.model_copy(update={"fatal": False}) if name in optional else error)
     raw = [issue for output in outputs.values() for issue in output.issues]
     raw.extend(issue for result in imports for issue in result.issues)
+    raw.extend(plan.extra_issues)
     errors.extend(error for result in imports for error in result.errors)
     rules = _rule_index(analyzers)
+    for rule in plan.extra_rules:
+        rules.setdefault(rule.id, rule)
     for result in imports:
         for rule in result.rules:
             rules.setdefault(rule.id, rule)
@@ -527,15 +545,18 @@ def new_code_size(sources: Sequence[SourceFile], spec: NewCodeSpec) -> tuple[int
     return new_lines, files_changed
 
 
-def _gate(request: CheckRequest, metrics: Metrics, new_lines: int, errors: Sequence[AnalysisError]) -> GateResult:
+def _gate(
+    request: CheckRequest, metrics: Metrics, new_lines: int, errors: Sequence[AnalysisError], ai_written: bool = False
+) -> GateResult:
     settings = request.config.settings
+    preset = settings.ai.preset if ai_written else settings.gate.preset
     gate = evaluate_gate(
-        effective_conditions(settings.gate.preset, settings.gate.conditions),
+        effective_conditions(preset, settings.gate.conditions),
         {**metrics.overall, **metrics.new_code},
         new_lines=new_lines,
         small_change_lines=settings.gate.small_change_lines,
         fatal_errors=sum(1 for e in errors if e.fatal),
-        preset=settings.gate.preset,
+        preset=preset,
     )
     return gate.model_copy(update={"notes": (*request.notes, *gate.notes)}) if request.notes else gate
 
@@ -560,15 +581,9 @@ def _cached_duplications(
     return result
 
 
-def measure_duplication(
-    sources: Sequence[SourceFile],
-    discovered: Sequence[Candidate],
-    spec: NewCodeSpec,
-    settings: Settings,
-    cache_dir: Optional[Path] = None,
-) -> tuple[tuple[Duplication, ...], dict[str, MetricValue]]:
-    """Copy-paste detection across every discovered file (a new block copied from an unchanged file counts),
-    measured on the analyzed ones; densities on new code divide by new lines of code."""
+def cross_file_context(sources: Sequence[SourceFile], discovered: Sequence[Candidate]) -> list[SourceFile]:
+    """The analyzed sources plus the text of every other discovered file (read, not scanned): what
+    cross-file checks compare against, so that a new copy of unchanged code counts."""
     analyzed = {s.path for s in sources}
     context = list(sources)
     for candidate in discovered:
@@ -578,6 +593,19 @@ def measure_duplication(
             except (OSError, SourceDecodeError):
                 continue  # unreadable context only loses its share of duplications
             context.append(SourceFile(path=candidate.path, abspath=str(candidate.abspath), text=text))
+    return context
+
+
+def measure_duplication(
+    sources: Sequence[SourceFile],
+    context: Sequence[SourceFile],
+    spec: NewCodeSpec,
+    settings: Settings,
+    cache_dir: Optional[Path] = None,
+) -> tuple[tuple[Duplication, ...], dict[str, MetricValue]]:
+    """Copy-paste detection across the context (every discovered file), measured on the analyzed sources;
+    densities on new code divide by new lines of code."""
+    analyzed = {s.path for s in sources}
     cpd = DuplicationSettings(min_tokens=settings.duplication.min_tokens, min_lines=settings.duplication.min_lines)
     result = _cached_duplications(context, cpd, cache_dir)
     measures = duplication_measures(result, sources, {s.path: new_code_lines(s, spec.diff) for s in sources})
@@ -610,11 +638,20 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
     sources, errors, skipped = load_sources(_analyzed_candidates(found.files, spec), scans)
     if scans is not None:
         scans.save()
-    issues, files, analyzer_errors, rule_index = analyze_sources(
-        sources, settings, scratch or request.root, request.config.label, cache_dir=cache_dir,
-        config_root=request.root, skip=frozenset({"semgrep"}) if editor and not request.stdin.with_semgrep else frozenset(),
-        imports=request.imports, context=_import_context(request.imports, sources, found.files), progress=progress,
+    near_duplicates = settings.selection().is_enabled(NEAR_DUPLICATE_RULE)
+    context = cross_file_context(sources, found.files) if settings.duplication.enabled or near_duplicates else []
+    plan = AnalysisPlan(
+        root=scratch or request.root,
+        config_root=request.root,
+        config_label=request.config.label,
+        cache_dir=cache_dir,
+        skip=frozenset({"semgrep"}) if editor and not request.stdin.with_semgrep else frozenset(),
+        imports=request.imports,
+        extra_issues=tuple(near_duplicate_functions(context, {s.path for s in sources})) if near_duplicates else (),
+        extra_rules=AI_RULES,
+        context=tuple(_import_context(request.imports, sources, found.files)),
     )
+    issues, files, analyzer_errors, rule_index = analyze_sources(sources, settings, plan, progress)
     errors = collapse_errors([*errors, *analyzer_errors])
 
     issues = apply_reviews(classify(issues, spec), request.reviews)
@@ -626,20 +663,30 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
     duplications: tuple[Duplication, ...] = ()
     if settings.duplication.enabled:
         progress("looking for duplications", 0, 1)
-        duplications, measures = measure_duplication(sources, found.files, spec, settings, cache_dir)
+        duplications, measures = measure_duplication(sources, context, spec, settings, cache_dir)
         extra.update(measures)
     if request.coverage is not None:
         check_matches(request.coverage, [c.path for c in found.files], "the coverage report(s)")
         extra.update(coverage_measures(request.coverage, [s.path for s in sources], spec.new_lines_by_path()))
         notes.extend(request.coverage.notes)
-    metrics = compute_metrics(
-        active, suppressed, files, new_lines, files_changed, changed_functions(files, spec.diff), extra
+    changed = changed_functions(files, spec.diff)
+    extra.update(ai_measures(active))
+    extra.update(complexity_measures(changed))
+    ai = assess(
+        flag=request.ai_code,
+        changed_paths=spec.changed_paths() or [s.path for s in sources],
+        commits=request.commits,
+        settings=settings.ai,
     )
+    if ai.applied:
+        notes.append(f"AI-written change ({'; '.join(ai.reasons)}): gated with {settings.ai.preset}")
+    metrics = compute_metrics(active, suppressed, files, new_lines, files_changed, changed, extra)
     return Report(
         tool=ToolInfo(version=__version__),
         root=str(request.root),
         new_code=spec.info,
-        gate=_gate(request.model_copy(update={"notes": tuple(notes)}), metrics, new_lines, errors),
+        ai=ai,
+        gate=_gate(request.model_copy(update={"notes": tuple(notes)}), metrics, new_lines, errors, ai.applied),
         metrics=metrics,
         issues=tuple(active),
         suppressed=tuple(suppressed),

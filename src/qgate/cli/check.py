@@ -15,7 +15,8 @@ from qgate.cli.output import emit
 from qgate.cli.progress import progress_bar, wanted
 from qgate.config import LoadedConfig, find_config, load_config
 from qgate.errors import UsageError
-from qgate.git import find_repo_root
+from qgate import git
+from qgate.git import Commit, find_repo_root
 from qgate.imports import IMPORT_KINDS, load_import
 from qgate.metrics.coverage import CoverageData, load_coverage, merge_coverage
 from qgate.metrics.hotspots import load_reviews
@@ -47,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--import", dest="imports", action="append", default=[], metavar="KIND=PATH", type=_import_spec,
         help="import findings from another tool: sarif=PATH (ruff, mypy, pylint, any SARIF 2.1.0) or generic=PATH",
+    )
+    parser.add_argument(
+        "--ai-code", action="store_true", help="treat the change as AI-written: gate it with the ai preset (qgate-way-ai)"
     )
     history = parser.add_argument_group("history")
     history.add_argument("--record", action="store_true", help="store this analysis in the history (KPIs, dashboard)")
@@ -107,6 +111,13 @@ def read_coverage(root: Path, config: LoadedConfig, given: Sequence[Path]) -> Op
     if not paths:
         return None
     return merge_coverage([load_coverage(p, root=root, source_roots=settings.source_roots) for p in paths])
+
+
+def change_commits(root: Path, spec: NewCodeSpec) -> list[Commit]:
+    """The commits of the change (merge base to HEAD), for AI trailers; none without a reference."""
+    if spec.info.merge_base is None:
+        return []
+    return git.commits_since(root, spec.info.merge_base)
 
 
 def exit_code(report: Report) -> int:
@@ -192,6 +203,7 @@ def run(args: argparse.Namespace) -> int:
         root=root, paths=tuple(args.paths), config=config, new_code=spec, notes=notes, reviews=reviews,
         coverage=read_coverage(root, config, args.coverage), use_cache=not args.no_cache, stdin=stdin,
         imports=tuple(load_import(kind, path, root=root) for kind, path in args.imports),
+        ai_code=args.ai_code, commits=tuple(change_commits(root, spec)),
     )
     with progress_bar(wanted(args.quiet)) as progress:
         report = run_check(request, progress)

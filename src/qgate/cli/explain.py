@@ -17,7 +17,7 @@ from qgate.cli.check import analysis_root, resolve_config
 from qgate.cli.output import emit
 from qgate.errors import UsageError
 from qgate.model import RuleInfo, Severity
-from qgate.pipeline import build_analyzers
+from qgate.pipeline import available_rules
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     root = analysis_root([])
     config = resolve_config(getattr(args, "config", None), root, [])
     settings = config.settings
-    rules = [rule for analyzer in build_analyzers(settings, root, config.label) for rule in analyzer.rules()]
+    rules = available_rules(settings, root, config.label)
     rule = find_rule(rules, args.rule)
     if rule is None:
         analyzers = ", ".join(settings.analyzers.enabled) or "none"

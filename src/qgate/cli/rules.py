@@ -8,7 +8,7 @@ from pathlib import Path
 
 from qgate.cli.check import analysis_root, resolve_config
 from qgate.cli.output import emit
-from qgate.pipeline import build_analyzers
+from qgate.pipeline import available_rules
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -24,11 +24,10 @@ def run(args: argparse.Namespace) -> int:
     settings = config.settings
     selection = settings.selection()
     rows = []
-    for analyzer in build_analyzers(settings, root, config.label):
-        for rule in analyzer.rules():
-            override = settings.rules.get(rule.id)
-            severity = override.severity if override and override.severity else rule.severity
-            rows.append((rule, severity, selection.is_enabled(rule)))
+    for rule in available_rules(settings, root, config.label):
+        override = settings.rules.get(rule.id)
+        severity = override.severity if override and override.severity else rule.severity
+        rows.append((rule, severity, selection.is_enabled(rule)))
     if args.analyzer:
         rows = [row for row in rows if row[0].analyzer in args.analyzer]
     rows.sort(key=lambda row: (row[0].analyzer, row[0].id))
