@@ -128,8 +128,10 @@ optional = {_toml(d.analyzers.optional)}
 # {table("analyzers.semgrep")}
 # rules = ["tools/semgrep/"]    # your local rule files or folders (registry configs are refused)
 # builtin_pack = true           # qgate's own QGS rules
+# executable = "semgrep"        # a semgrep outside qgate's environment (path or name on PATH)
 # {table("analyzers.bandit")}
 # skips = ["B101"]              # bandit tests not to run
+# python = "/opt/tools/bin/python"   # an interpreter with bandit installed (default: qgate's own)
 
 {table("coverage")}
 # Coverage reports (coverage.py XML or JSON, LCOV) read on every check besides --coverage, relative to the
@@ -161,6 +163,25 @@ small_change_lines = {_toml(d.gate.small_change_lines)}
 # The git reference new code is compared with. Default: --base, then the CI's variables (GITHUB_BASE_REF,
 # CI_MERGE_REQUEST_DIFF_BASE_SHA, CI_MERGE_REQUEST_TARGET_BRANCH_NAME), origin/HEAD, main, master.
 # reference = "origin/main"
+
+{table("ai")}
+# AI Code Assurance: a change is gated with the preset below when a changed file matches these
+# gitignore-style patterns, when a commit carries an AI trailer, or with --ai-code. Example: ["generated/**"]
+paths = {_toml(d.ai.paths)}
+# Extra assistant names or e-mails recognized in Co-authored-by trailers (the well-known ones are built in).
+assistants = {_toml(d.ai.assistants)}
+# Trailers that mark a commit as AI-written, whatever their value.
+trailers = {_toml(d.ai.trailers)}
+preset = {_toml(d.ai.preset)}
+
+{table("history")}
+# Record every check in the history store, as with --record (the database URL comes from --database-url
+# or QGATE_DATABASE_URL, never from this file: it may hold a password).
+enabled = {_toml(d.history.enabled)}
+# Project key; default: the CI's repository, the git remote, the folder name.
+# project = "org/repo"
+# The main branch for the KPIs; default: main, else master.
+# main_branch = "main"
 """,
     ]
     return "".join(sections)
