@@ -172,6 +172,8 @@ paths = {_toml(d.ai.paths)}
 assistants = {_toml(d.ai.assistants)}
 # Trailers that mark a commit as AI-written, whatever their value.
 trailers = {_toml(d.ai.trailers)}
+# The gate preset for AI-written changes (qgate-way plus: no new ai-pack issue, stricter complexity and
+# duplication, overall security rating A and every hotspot reviewed).
 preset = {_toml(d.ai.preset)}
 
 {table("history")}
