@@ -8,6 +8,8 @@ Rules, in order:
 * ``.gitignore`` is respected (git's own answer inside a repository, pathspec outside one);
 * directories are walked for files matching ``include``; files named explicitly only need to be Python;
 * symbolic links are never followed out of the root, and directory links are not followed at all;
+* inside a git repository, a folder that is a work tree of its own (a submodule, a nested repository) is
+  not walked: its files belong to that repository (analyze it there) and it is listed as skipped;
 * files over ``max_file_size_kb`` are not analyzed and are listed as skipped.
 """
 
@@ -155,10 +157,16 @@ def _walk(
     exclude: pathspec.GitIgnoreSpec,
     skipped: list[SkippedFile],
 ) -> Iterable[tuple[str, Path]]:
+    in_git = (root / ".git").exists()
     for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
         current = Path(dirpath)
         rel_dir = "" if current == root else relative_posix(current, root) + "/"
         dirnames[:] = sorted(d for d in dirnames if not exclude.match_file(f"{rel_dir}{d}/"))
+        if in_git:
+            nested = [d for d in dirnames if (current / d / ".git").exists()]
+            for name in nested:
+                skipped.append(SkippedFile(path=f"{rel_dir}{name}", reason="git submodule or nested repository (analyze it on its own)"))
+            dirnames[:] = [d for d in dirnames if d not in nested]
         for name in sorted(filenames):
             rel = f"{rel_dir}{name}"
             if not include.match_file(rel) or exclude.match_file(rel):

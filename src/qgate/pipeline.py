@@ -666,7 +666,7 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
         duplications, measures = measure_duplication(sources, context, spec, settings, cache_dir)
         extra.update(measures)
     if request.coverage is not None:
-        check_matches(request.coverage, [c.path for c in found.files], "the coverage report(s)")
+        check_matches(request.coverage, [c.path for c in found.files], f"({', '.join(request.coverage.formats) or 'merged'})")
         extra.update(coverage_measures(request.coverage, [s.path for s in sources], spec.new_lines_by_path()))
         notes.extend(request.coverage.notes)
     changed = changed_functions(files, spec.diff)

@@ -6,21 +6,47 @@
   safe size;
 * :func:`tool_path` / :func:`target_argument` convert between repo-relative POSIX paths and the
   ``./relative`` arguments we hand to the scanners (so that a file called ``-x.py`` is never an option);
-* :func:`byte_to_char_column` converts the UTF-8 byte columns scanners report into character columns.
+* :func:`byte_to_char_column` converts the UTF-8 byte columns scanners report into character columns;
+* :func:`configured_program` resolves a program named in the configuration (``executable``/``python``);
+* :func:`terminate_scanners` kills every scanner still running (an interrupted qgate leaves none behind:
+  they run in sessions of their own, so a terminal's Ctrl-C does not reach them).
 """
 
 from __future__ import annotations
 
 import os
 import posixpath
+import shutil
 import signal
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Optional, Sequence
 
 #: Budget for one command line, in bytes. Linux allows ~2 MiB (argv + environment); Windows 32767 chars.
 ARGV_LIMIT = 32_000 if sys.platform == "win32" else 256_000
+
+
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+_STOPPED = threading.Event()
+
+
+def terminate_scanners() -> None:
+    """Kill the process group of every scanner started by :func:`run_scanner` that is still running, and of
+    any started from now on, until :func:`allow_scanners`."""
+    with _RUNNING_LOCK:
+        _STOPPED.set()
+        running = list(_RUNNING)
+    for proc in running:
+        _kill(proc)
+
+
+def allow_scanners() -> None:
+    """Undo :func:`terminate_scanners` (the next run may start scanners again)."""
+    _STOPPED.clear()
 
 
 class ScannerFailure(Exception):
@@ -62,6 +88,10 @@ def run_scanner(
         )
     except OSError as exc:
         raise ScannerFailure(f"{name} could not be started: {exc.strerror or exc} ({argv[0]})") from None
+    with _RUNNING_LOCK:
+        _RUNNING.add(proc)
+        if _STOPPED.is_set():  # started while qgate was being interrupted
+            _kill(proc)
     try:
         out, err = proc.communicate(timeout=max(timeout, 0.001))
     except subprocess.TimeoutExpired:
@@ -72,6 +102,9 @@ def run_scanner(
         _kill(proc)
         proc.wait()
         raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(proc)
     return Completed(
         proc.returncode, out.decode("utf-8", errors="replace"), err.decode("utf-8", errors="replace")
     )
@@ -149,3 +182,13 @@ def byte_to_char_column(line: str, byte_offset: int, encoding: str = "utf-8") ->
     if byte_offset >= len(data):
         return len(line) + (byte_offset - len(data))
     return len(data[:byte_offset].decode(encoding if encoding else "utf-8", errors="ignore"))
+
+
+def configured_program(value: str, base: Path) -> Optional[str]:
+    """The program a config option names: a path (``~`` expanded, relative to ``base``) when the value holds a
+    path separator, otherwise a name looked up on PATH. None when it is not an executable file."""
+    if os.sep in value or (os.altsep and os.altsep in value):
+        path = Path(value).expanduser()
+        path = path if path.is_absolute() else base / path
+        return str(path) if path.is_file() and os.access(path, os.X_OK) else None
+    return shutil.which(value)

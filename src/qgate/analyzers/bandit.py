@@ -21,8 +21,12 @@ Failures: each entry of bandit's ``errors[]`` (a file it cannot parse) is a non-
 :class:`~qgate.model.AnalysisError` with the path; bandit missing, crashing, timing out
 (``context.timeout_seconds`` for the whole run) or printing non-JSON is ONE fatal error.
 
-Options (``[tool.qgate.analyzers.bandit]``): ``skips`` (test ids passed to ``--skip``). Results of rules
-that the rule selection disables are dropped; when ``select`` is given only the enabled tests run.
+Options (``[tool.qgate.analyzers.bandit]``): ``skips`` (test ids passed to ``--skip``); ``python``, the
+interpreter that has bandit installed (a path, ``~`` expanded, relative to the configuration's folder, or a
+name looked up on PATH; default: the interpreter running qgate), for a bandit outside qgate's environment.
+An interpreter that cannot be found is a fatal analysis error (the gate status is ``error`` unless bandit is
+listed in ``analyzers.optional``). Results of rules that the rule selection disables are dropped; when
+``select`` is given only the enabled tests run.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import warnings
 from functools import lru_cache
 from typing import Any, Mapping, Optional, Sequence
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from qgate.analyzers._subprocess import (
     ARGV_LIMIT,
@@ -46,6 +50,7 @@ from qgate.analyzers._subprocess import (
     ScannerTimeout,
     byte_to_char_column,
     chunk_arguments,
+    configured_program,
     last_line,
     run_scanner,
     target_argument,
@@ -80,6 +85,7 @@ class BanditOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     skips: list[str] = []
+    python: Optional[str] = Field(default=None, min_length=1)
 
 
 class BanditAnalyzer(Analyzer):
@@ -90,8 +96,18 @@ class BanditAnalyzer(Analyzer):
     argv_limit: int = ARGV_LIMIT
 
     def __init__(self, context: AnalyzerContext, *, python: Optional[str] = None) -> None:
-        """``python``: the interpreter that runs ``-m bandit`` (default ``sys.executable``)."""
+        """``python``: the interpreter that runs ``-m bandit`` (default: the ``python`` option, then
+        ``sys.executable``)."""
         super().__init__(context)
+        self._missing: Optional[str] = None
+        configured = self.options.python
+        if python is None and configured is not None:
+            python = configured_program(configured, context.config_root or context.root)
+            if python is None:
+                self._missing = (
+                    f"bandit could not be started: interpreter {configured!r} "
+                    f"({context.options_source or 'tool.qgate.analyzers.bandit'}.python) not found or not executable"
+                )
         self.python = python or sys.executable
         where = f"{context.options_source or 'tool.qgate.analyzers.bandit'}.skips"
         known = {rule.id for rule in bandit_rules()}
@@ -118,6 +134,8 @@ class BanditAnalyzer(Analyzer):
         enabled = {rule.id for rule in by_id.values() if self.context.selection.is_enabled(rule)}
         if not enabled:
             return AnalyzerOutput()
+        if self._missing is not None:
+            return AnalyzerOutput(errors=(AnalysisError(analyzer=NAME, message=self._missing, fatal=True),))
         sources = {source.path: source for source in files}
 
         command = [self.python, "-m", "bandit", "-f", "json", "-q", "--ignore-nosec", "-n", "1"]

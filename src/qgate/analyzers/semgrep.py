@@ -5,13 +5,16 @@ Rule sources (``[tool.qgate.analyzers.semgrep]``):
 * ``builtin_pack`` (default true): qgate's own pack, ``qgate.packs/semgrep/*.yaml`` (QGS101...);
 * ``rules``: rule files or directories, relative to the analysis root. Registry configs (``auto``,
   ``p/...``, ``r/...``, URLs) are rejected with a ConfigError: qgate never downloads rules;
-* ``file_timeout_seconds`` (semgrep ``--timeout`` per file, default 5) and ``jobs`` (``--jobs``).
+* ``file_timeout_seconds`` (semgrep ``--timeout`` per file, default 5) and ``jobs`` (``--jobs``);
+* ``executable``: the semgrep program, for a semgrep outside qgate's environment (a path, ``~`` expanded,
+  relative to the configuration's folder, or a name looked up on PATH). One that cannot be found is a
+  fatal analysis error (gate status ``error`` unless semgrep is listed in ``analyzers.optional``).
 
 semgrep runs as ``semgrep scan --json --metrics=off --disable-version-check --disable-nosem
 --no-git-ignore --no-rewrite-rule-ids --config <each source> -- ./a.py ...`` in the analysis root,
 with ``SEMGREP_SEND_METRICS=off`` and ``SEMGREP_ENABLE_VERSION_CHECK=0``. ``--disable-nosem``: qgate
-applies ``# nosemgrep`` itself and counts suppressed issues. The executable is looked up next to
-``sys.executable`` first, then on PATH.
+applies ``# nosemgrep`` itself and counts suppressed issues. Without the ``executable`` option the
+program is looked up next to ``sys.executable`` first, then on PATH.
 
 Mapping of a result to an :class:`~qgate.model.Issue` (the rule files are also read with PyYAML so
 that the rule's metadata is known without trusting semgrep's rewritten ``check_id``):
@@ -54,6 +57,7 @@ from qgate.analyzers._subprocess import (
     ScannerTimeout,
     byte_to_char_column,
     chunk_arguments,
+    configured_program,
     last_line,
     run_scanner,
     target_argument,
@@ -101,6 +105,7 @@ class SemgrepOptions(BaseModel):
     rules: list[str] = []
     file_timeout_seconds: float = Field(default=5.0, gt=0)
     jobs: Optional[int] = Field(default=None, ge=1)
+    executable: Optional[str] = Field(default=None, min_length=1)
 
 
 class SemgrepAnalyzer(Analyzer):
@@ -113,6 +118,15 @@ class SemgrepAnalyzer(Analyzer):
     def __init__(self, context: AnalyzerContext, *, executable: Optional[str] = None) -> None:
         """``executable``: the semgrep program to run (default: next to ``sys.executable``, then PATH)."""
         super().__init__(context)
+        self._missing: Optional[str] = None
+        configured = self.options.executable
+        if executable is None and configured is not None:
+            executable = configured_program(configured, context.config_root or context.root)
+            if executable is None:
+                self._missing = (
+                    f"semgrep executable {configured!r} "
+                    f"({context.options_source or 'tool.qgate.analyzers.semgrep'}.executable) not found or not executable"
+                )
         self.executable = executable
         where = f"{context.options_source or 'tool.qgate.analyzers.semgrep'}.rules"
         self.config_paths: list[Path] = []
@@ -137,7 +151,7 @@ class SemgrepAnalyzer(Analyzer):
             for path in rule_files(config):
                 digest.update(str(path).encode())
                 digest.update(path.read_bytes())
-        return {"semgrep": distribution_version("semgrep"), "rules": digest.hexdigest()}
+        return {"semgrep": distribution_version("semgrep"), "rules": digest.hexdigest(), "executable": self.executable or ""}
 
     # -- rules -------------------------------------------------------------------------------
 
@@ -151,6 +165,8 @@ class SemgrepAnalyzer(Analyzer):
         enabled = {rule.id for rule in self._rules.values() if self.context.selection.is_enabled(rule)}
         if not sources or not enabled or not self.config_paths:
             return AnalyzerOutput()
+        if self._missing is not None:
+            return _fatal(self._missing)
         executable = self.executable or find_semgrep()
         if executable is None:
             return _fatal("semgrep executable not found (looked next to the Python interpreter and on PATH)")
@@ -172,12 +188,16 @@ class SemgrepAnalyzer(Analyzer):
         deadline = time.monotonic() + self.context.timeout_seconds
         issues: list[Issue] = []
         errors: list[AnalysisError] = []
-        targets = []
-        for path in sorted(sources):  # semgrep aborts the whole run on a missing target: keep it out
-            if (self.context.root / path).is_file():
-                targets.append(target_argument(path))
-            else:
+        # semgrep aborts the whole run on a missing target or a symbolic link: a missing file is kept out, a
+        # link (discovery only lets through links to files inside the root) is scanned as its target
+        aliases: dict[str, list[str]] = {}
+        for path in sorted(sources):
+            real = _real_target(self.context.root, path)
+            if real is None:
                 errors.append(AnalysisError(analyzer=NAME, path=path, message="file not found"))
+            else:
+                aliases.setdefault(real, []).append(path)
+        targets = [target_argument(real) for real in sorted(aliases)]
         if not targets:
             return AnalyzerOutput(errors=tuple(errors))
         for chunk in chunk_arguments(command, targets, self.argv_limit):
@@ -186,11 +206,11 @@ class SemgrepAnalyzer(Analyzer):
             except ScannerFailure as exc:
                 errors.append(AnalysisError(analyzer=NAME, message=str(exc), fatal=True))
                 break
-            for result in report["results"]:
+            for result in _for_each_alias(report["results"], aliases):
                 issue = self._to_issue(result, sources)
                 if issue is not None and issue.rule in enabled:
                     issues.append(issue)
-            errors.extend(_to_errors(report))
+            errors.extend(_to_errors({"errors": _for_each_alias(report.get("errors") or (), aliases)}))
             if any(e.fatal for e in errors):
                 break
         return AnalyzerOutput(
@@ -265,6 +285,35 @@ class SemgrepAnalyzer(Analyzer):
             return _rule_info({"id": check_id, **extra}, check_id)
         except ConfigError:  # odd metadata on a rule we did not load: keep the finding anyway
             return _rule_info({"id": check_id, "severity": extra.get("severity")}, check_id)
+
+
+def _real_target(root: Path, path: str) -> Optional[str]:
+    """The repo-relative path semgrep must be given for ``path``: itself, or the target of a symbolic link
+    inside the root; None when there is no such file."""
+    absolute = root / path
+    if not absolute.is_file():
+        return None
+    if not absolute.is_symlink():
+        return path
+    try:
+        return absolute.resolve().relative_to(root.resolve()).as_posix()
+    except (OSError, RuntimeError, ValueError):
+        return None
+
+
+def _for_each_alias(entries: Iterable[Any], aliases: Mapping[str, list[str]]) -> list[Any]:
+    """semgrep's results/errors, one copy per name a scanned file was selected under (a file and a link to it)."""
+    out: list[Any] = []
+    for entry in entries:
+        reported = entry.get("path") if isinstance(entry, Mapping) else None
+        names = aliases.get(tool_path(reported), []) if isinstance(reported, str) and reported else []
+        if len(names) == 1 and names[0] == tool_path(reported):
+            out.append(entry)
+        elif names:
+            out.extend({**entry, "path": name} for name in names)
+        else:
+            out.append(entry)
+    return out
 
 
 def find_semgrep() -> Optional[str]:

@@ -96,6 +96,8 @@ def load_reviews(path: Path) -> HotspotReviews:
         doc = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"corrupt hotspot reviews {path}: {str(exc).splitlines()[0]}") from None
+    except RecursionError:
+        raise InputError(f"corrupt hotspot reviews {path}: JSON nested too deeply") from None
     if not isinstance(doc, dict) or doc.get("schema") != REVIEWS_SCHEMA:
         raise InputError(f"not a qgate hotspot reviews file: {path} (expected schema {REVIEWS_SCHEMA!r})")
     try:

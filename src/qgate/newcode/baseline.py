@@ -120,6 +120,8 @@ def load_baseline(path: Union[str, os.PathLike[str]]) -> Baseline:
         raise InputError(f"corrupt baseline {target}: not UTF-8 text") from None
     except json.JSONDecodeError as exc:
         raise InputError(f"corrupt baseline {target}: invalid JSON at line {exc.lineno} column {exc.colno} ({exc.msg})") from None
+    except RecursionError:
+        raise InputError(f"corrupt baseline {target}: JSON nested too deeply") from None
     if not isinstance(doc, dict) or doc.get("schema") != BASELINE_SCHEMA:
         found = doc.get("schema") if isinstance(doc, dict) else None
         what = f"schema {found!r}" if found is not None else "no 'schema' key"

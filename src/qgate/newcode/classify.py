@@ -27,10 +27,11 @@ class NewCodeSpec(Frozen):
     only_changed_files: bool = Field(default=False, description="Analyze only files with new lines.")
 
     def changed_paths(self) -> Optional[frozenset[str]]:
-        """Paths holding new lines; None when every file is new."""
+        """Paths holding new lines (and changed files git sees as binary, so that a new file with NUL bytes is
+        reported as undecodable rather than skipped in silence); None when every file is new."""
         if self.diff is None:
             return None
-        return frozenset(path for path, d in self.diff.items() if d.whole_file or d.added_lines)
+        return frozenset(path for path, d in self.diff.items() if d.whole_file or d.added_lines or d.binary)
 
     def new_lines_by_path(self) -> Optional[dict[str, Optional[frozenset[int]]]]:
         """Path -> new lines (None: the whole file is new); None when every line of every file is new."""
