@@ -544,6 +544,53 @@ def show_file(root: PathLike, sha: str, path: str) -> Optional[str]:
         raise GitError(f"{path} at {sha[:12]} is not UTF-8 text") from None
 
 
+# --------------------------------------------------------------------------------------------- commits
+
+
+class Commit(Frozen):
+    """One commit of the change: its sha, subject line and trailers (``Co-authored-by: ...``)."""
+
+    sha: str
+    subject: str = ""
+    trailers: tuple[tuple[str, str], ...] = Field(
+        default=(), description="(key, value) pairs in message order, keys as written, values unfolded."
+    )
+
+
+MAX_COMMITS = 1000
+"""At most this many commits are read by :func:`commits_since` (the newest ones)."""
+
+_RECORD, _FIELD = "\x1e", "\x1f"
+_TRAILER_LINE = re.compile(r"^([A-Za-z0-9][A-Za-z0-9-]*)\s*:\s*(.*)$")
+
+
+def commits_since(root: PathLike, base_sha: Optional[str]) -> list[Commit]:
+    """The commits reachable from HEAD but not from ``base_sha`` (every commit of HEAD when None), newest
+    first, at most :data:`MAX_COMMITS`, with their trailers as git parses them (``%(trailers:only,unfold)``:
+    the last paragraph of the message, ``Key: value`` lines). An unborn HEAD has no commits."""
+    _require_repo(root)
+    if head_sha(root) is None:
+        return []
+    if base_sha is not None and resolve_commit(root, base_sha) is None:
+        raise GitError(f"unknown reference '{base_sha}'")
+    fmt = f"--format=%H{_FIELD}%s{_FIELD}%(trailers:only,unfold){_RECORD}"
+    revisions = [f"{base_sha}..HEAD"] if base_sha is not None else ["HEAD"]
+    proc = _run(root, ["log", "--no-color", f"--max-count={MAX_COMMITS}", fmt, *revisions, "--"])
+    commits = []
+    for record in proc.stdout.decode("utf-8", "replace").split(_RECORD):
+        record = record.strip("\n")
+        if not record:
+            continue
+        sha, subject, trailer_text = (record.split(_FIELD) + ["", ""])[:3]
+        trailers = []
+        for line in trailer_text.splitlines():
+            match = _TRAILER_LINE.match(line.strip())
+            if match:
+                trailers.append((match.group(1), match.group(2).strip()))
+        commits.append(Commit(sha=sha.strip(), subject=subject, trailers=tuple(trailers)))
+    return commits
+
+
 # --------------------------------------------------------------------------------------------- all together
 
 

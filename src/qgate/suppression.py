@@ -30,7 +30,7 @@ _NOSEMGREP = re.compile(r"#\s*nosemgrep\b(?::\s*(?P<codes>[\w.\-]+(?:[\s,]+[\w.\
 
 
 class Directive(Frozen):
-    kind: str  # noqa | nosonar | qgate-ignore | nosec | nosemgrep
+    kind: str  # which directive: noqa, nosonar, qgate-ignore, nosec or nosemgrep
     codes: Optional[tuple[str, ...]] = None  # None: every rule
     tool: Optional[str] = None  # only issues of this analyzer
 

@@ -12,6 +12,20 @@ PRESETS: dict[str, tuple[Condition, ...]] = {
         Condition(metric="new_duplicated_lines_density", op="gt", threshold=3),
         Condition(metric="new_security_hotspots_reviewed", op="lt", threshold=100),
     ),
+    # AI Code Assurance: applied instead of the configured preset when the change is AI-written
+    # (qgate.ai.assess). qgate-way, stricter on duplication, plus: no new issue of the `ai` pack,
+    # no function of the change above 10 cognitive complexity points, and the whole project at
+    # security rating A with every security hotspot reviewed.
+    "qgate-way-ai": (
+        Condition(metric="new_violations", op="gt", threshold=0),
+        Condition(metric="new_coverage", op="lt", threshold=80),
+        Condition(metric="new_duplicated_lines_density", op="gt", threshold=1),
+        Condition(metric="new_security_hotspots_reviewed", op="lt", threshold=100),
+        Condition(metric="new_ai_violations", op="gt", threshold=0),
+        Condition(metric="new_max_cognitive_complexity", op="gt", threshold=10),
+        Condition(metric="security_rating", op="gt", threshold=1),
+        Condition(metric="security_hotspots_reviewed", op="lt", threshold=100),
+    ),
     # Only the issue count: for projects without coverage or duplication data.
     "no-new-issues": (Condition(metric="new_violations", op="gt", threshold=0),),
 }

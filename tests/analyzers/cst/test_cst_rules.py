@@ -46,11 +46,14 @@ def test_valid_example_reports_nothing(rule: type[CstRule], example: Valid) -> N
     assert [(i.rule, i.line, i.column) for i in run_example(rule, example)] == []
 
 
+CORE = [rule for rule in RULES if not rule.id.startswith("QGA")]  # the `ai` pack (QGA1xx): test_cst_ai_rules.py
+
+
 def test_sixteen_rules_with_unique_qg1xx_ids() -> None:
-    ids = [rule.id for rule in RULES]
+    ids = [rule.id for rule in CORE]
     assert ids == [f"QG1{n:02d}" for n in range(1, 17)]
     assert len({rule.name for rule in RULES}) == len(RULES)
-    for rule in RULES:
+    for rule in CORE:
         assert re.fullmatch(r"QG1\d\d", rule.id)
         assert re.fullmatch(r"[a-z]+(-[a-z]+)*", rule.name), rule.name
 
@@ -68,7 +71,7 @@ def test_rule_is_documented_with_examples(rule: type[CstRule]) -> None:
 
 
 def test_rule_names_match_the_brief() -> None:
-    assert {r.id: r.name for r in RULES} == {
+    assert {r.id: r.name for r in CORE} == {
         "QG101": "bare-except",
         "QG102": "exception-swallowed",
         "QG103": "mutable-default-argument",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from functools import lru_cache
-from typing import Sequence
+from typing import Any, Mapping, Optional, Sequence
 
 from pydantic import BaseModel
 
@@ -20,6 +20,7 @@ from qgate.analyzers.cst.engine import RuleSpec, file_report, resolve, run_rules
 from qgate.analyzers.cst.rule import CstRule, Invalid, Valid
 from qgate.errors import AnalyzerError
 from qgate.model import RuleInfo, Severity
+from qgate.project import ProjectIndex, build_index
 from qgate.source import SourceFile
 
 RULES_PACKAGE = "qgate.analyzers.cst.rules"
@@ -87,6 +88,13 @@ class CstAnalyzer(FileAnalyzer):
                 severities[rule.id] = settings.severity
         self.specs: tuple[RuleSpec, ...] = tuple(specs)
         self.severities = severities
+        #: The repository's import index, built once here when an enabled rule needs it (QGA101, QGA102).
+        self.project: Optional[ProjectIndex] = None
+        if any(rule.needs_project for rule, _ in specs):
+            self.project = build_index(context.config_root or context.root)
+
+    def cache_inputs(self) -> Mapping[str, Any]:
+        return {"project": self.project.digest()} if self.project is not None else {}
 
     def rules(self) -> Sequence[RuleInfo]:
         return [rule.info() for rule in self.rule_classes]
@@ -94,7 +102,7 @@ class CstAnalyzer(FileAnalyzer):
     def analyze_file(self, source: SourceFile) -> AnalyzerOutput:
         """Issues of the enabled rules, and the file's Cognitive Complexity (``measures`` and one
         FunctionMetrics per ``def``), all from one parse and one traversal."""
-        raw = run_rules(source.text, source.path, self.specs, source.def_lines)
+        raw = run_rules(source.text, source.path, self.specs, source.def_lines, project=self.project)
         issues, errors = resolve(raw, self.severities)
         report = file_report(raw, source.ncloc)
         return AnalyzerOutput(

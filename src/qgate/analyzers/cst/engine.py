@@ -234,13 +234,20 @@ def too_deeply_bracketed(text: str, path: str) -> Optional[AnalysisError]:
 
 
 def run_rules(
-    text: str, path: str, rules: Sequence[RuleSpec], def_lines: Optional[Sequence[int]] = None, *, metrics: bool = True
+    text: str,
+    path: str,
+    rules: Sequence[RuleSpec],
+    def_lines: Optional[Sequence[int]] = None,
+    *,
+    metrics: bool = True,
+    project: Any = None,
 ) -> RawResult:
     """Parse ``text`` once and run every rule in one traversal. Never raises for a bad file.
 
     With ``metrics`` (the default) the same traversal computes Cognitive Complexity (``raw.cognitive``);
     ``def_lines`` are the lines of the file's ``def`` keywords (:attr:`qgate.source.SourceFile.def_lines`),
-    computed from the walk when not given. After the traversal, a rule that defines
+    computed from the walk when not given. ``project`` (a :class:`qgate.project.ProjectIndex`) is given to
+    every rule as ``rule.project`` (the environment's index when None and a rule ``needs_project``). After the traversal, a rule that defines
     ``finish_metrics(self, cognitive: CognitiveResult)`` gets the file's results (to report on them).
     """
     result = RawResult(path=path, text=text)
@@ -270,6 +277,14 @@ def run_rules(
     if not rules and counter is None:
         return result
     instances = [rule_class(path, options) for rule_class, options in rules]
+    if instances:
+        if project is None and any(r.needs_project for r in instances):
+            from qgate.project import environment_index
+
+            project = environment_index()
+        for instance in instances:
+            instance.source_text = text
+            instance.project = project
     walker = _BatchedWalk([*instances, counter] if counter is not None else instances, path)
     try:
         walker.walk(module)
@@ -463,10 +478,15 @@ def resolve(raw: RawResult, severities: Optional[dict[str, Severity]] = None) ->
 
 
 def analyze_text(
-    text: str, path: str, rules: Sequence[RuleSpec], severities: Optional[dict[str, Severity]] = None
+    text: str,
+    path: str,
+    rules: Sequence[RuleSpec],
+    severities: Optional[dict[str, Severity]] = None,
+    *,
+    project: Any = None,
 ) -> tuple[list[Issue], list[AnalysisError]]:
     """Parse, run the rules and resolve positions: the whole per-file pipeline (issues only)."""
-    return resolve(run_rules(text, path, rules), severities)
+    return resolve(run_rules(text, path, rules, project=project), severities)
 
 
 def file_report(raw: RawResult, ncloc: int = 0) -> Optional[FileReport]:

@@ -102,6 +102,9 @@ class CstRule(cst.CSTVisitor):
     default_enabled: ClassVar[bool] = True
     Options: ClassVar[type[BaseModel]] = NoOptions
 
+    #: True for a rule that reads :attr:`project` (the cst analyzer then indexes the repository once per run).
+    needs_project: ClassVar[bool] = False
+
     VALID: ClassVar[Sequence[Valid]] = ()
     INVALID: ClassVar[Sequence[Invalid]] = ()
 
@@ -112,6 +115,11 @@ class CstRule(cst.CSTVisitor):
         #: The rule's validated options (an instance of ``Options``).
         self.options: Any = options if options is not None else self.Options()
         self.reports: list[Report] = []
+        #: The file's text (set by the engine before the traversal).
+        self.source_text = ""
+        #: The project index (:class:`qgate.project.ProjectIndex`), set by the engine for every rule; when
+        #: the analyzer was given none, the index of the environment alone (no local modules, no declarations).
+        self.project: Any = None
 
     def report(self, node: cst.CSTNode, message: str, *, related: Sequence[cst.CSTNode] = ()) -> None:
         """Report an issue at ``node`` (its syntactic start and end)."""
