@@ -84,3 +84,26 @@ def test_warm_cli_run_gives_the_same_report(tmp_path):
     assert [name for name in cached if not name.endswith(".json")] == ["bandit", "cst", "radon"]
     uncached = run_qgate(*args, "--no-cache", cwd=repo)
     assert strip(uncached.stdout) == strip(cold.stdout)
+
+
+def test_cache_tokens_are_the_same_in_every_process(tmp_path):
+    """Set iteration order changes with PYTHONHASHSEED: a token built from a set would never hit the cache."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "x"\ndependencies = ["requests", "attrs", "click"]\n')
+    (tmp_path / "pkg_a").mkdir()
+    (tmp_path / "pkg_a" / "__init__.py").write_text("")
+    (tmp_path / "mod_b.py").write_text("")
+    code = (
+        "import hashlib, sys\nfrom pathlib import Path\nfrom qgate.config import Settings\n"
+        "from qgate.pipeline import build_analyzers\n"
+        "print([hashlib.sha256(a.cache_token().encode()).hexdigest() for a in build_analyzers(Settings(), Path(sys.argv[1]), 'x')])"
+    )
+    tokens = {
+        subprocess.run([sys.executable, "-c", code, str(tmp_path)], env={**os.environ, "PYTHONHASHSEED": seed},
+                       capture_output=True, text=True, check=True).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(tokens) == 1

@@ -244,8 +244,19 @@ class ProjectIndex(Frozen):
 
     def digest(self) -> str:
         """A short hash of everything the index holds (part of the cst analyzer's cache token)."""
-        data = json.dumps(self.model_dump(mode="json"), sort_keys=True, default=sorted)
+        data = json.dumps(_canonical(self.model_dump()), sort_keys=True)
         return hashlib.sha256(data.encode()).hexdigest()[:16]
+
+
+def _canonical(value: object) -> object:
+    """The value with every set sorted, so that its JSON (and the cache token) is the same in every process."""
+    if isinstance(value, dict):
+        return {str(k): _canonical(v) for k, v in value.items()}
+    if isinstance(value, (set, frozenset)):
+        return sorted(_canonical(v) for v in value)  # type: ignore[type-var]
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    return value
 
 
 def is_stdlib(top: str) -> bool:
