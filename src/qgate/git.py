@@ -428,6 +428,16 @@ _DIFF_OPTIONS = (
 )
 
 
+def work_tree_files(root: PathLike) -> list[str]:
+    """Every file of the work tree that git knows or would add (tracked and untracked, not ignored, not
+    deleted), repository-relative POSIX paths, sorted."""
+    _require_repo(root)
+    top = find_repo_root(root) or Path(root)
+    proc = _run(top, ["ls-files", "-z", "--cached", "--others", "--exclude-standard", "--full-name"])
+    names = {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p and not p.endswith("/")}
+    return sorted(p for p in names if (top / p).exists())
+
+
 def untracked_files(root: PathLike) -> list[str]:
     """Untracked, non-ignored files, repository-relative POSIX paths, sorted."""
     _require_repo(root)

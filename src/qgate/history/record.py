@@ -85,7 +85,23 @@ def analysis_meta(
         started_at=started_at,
         config_hash=config_hash,
         ci_provider=ci.provider,
+        existing_paths=_existing_paths(top, root),
     )
+
+
+def _existing_paths(top: Optional[Path], root: Path) -> Optional[frozenset[str]]:
+    """The files present now, relative to the analysis root (None when git cannot tell): the lifecycle closes
+    the issues of files that vanished and keeps those of files this analysis did not look at."""
+    if top is None:
+        return None
+    try:
+        files = git.work_tree_files(top)
+    except GitError:
+        return None
+    prefix = root.resolve().relative_to(top.resolve()).as_posix() if root.resolve() != top.resolve() else ""
+    if not prefix:
+        return frozenset(files)
+    return frozenset(p[len(prefix) + 1 :] for p in files if p.startswith(prefix + "/"))
 
 
 def record_analysis(  # qgate: ignore[QG114] - the recording API: keyword-only arguments, named at every call

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import sqlalchemy as sa
+from pydantic import Field
 from sqlalchemy import event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
@@ -163,6 +164,11 @@ class AnalysisMeta(Frozen):
     started_at: datetime
     config_hash: str = ""
     ci_provider: Optional[str] = None
+    existing_paths: Optional[frozenset[str]] = Field(
+        default=None,
+        description="Files present in the work tree (relative to the analysis root): the issues of present files "
+        "the analysis did not see stay open, those of vanished files close or follow a move; None: unknown.",
+    )
 
 
 def to_utc_naive(moment: datetime) -> datetime:
@@ -656,8 +662,17 @@ def _advance_lifecycle(conn: Connection, report: Report, meta: AnalysisMeta, ana
     at = to_utc_naive(meta.started_at)
     issues = report.issues
     rows = _branch_rows(conn, meta)
+    analyzed = {f.path for f in report.files} | {e.path for e in report.errors if e.path} | {i.path for i in issues}
+    tracked_paths = {r["path"] for r in rows}
+    present = meta.existing_paths  # None: the work tree is unknown, every tracked file counts as observed
+    unobserved = set() if present is None else {p for p in tracked_paths - analyzed if p in present}
+    vanished = set() if present is None else {p for p in tracked_paths - analyzed if p not in present}
     plan = plan_lifecycle(
-        issues, _states([r for r in rows if r["status"] == "open"]), _states([r for r in rows if r["status"] != "open"])
+        issues,
+        _states([r for r in rows if r["status"] == "open"]),
+        _states([r for r in rows if r["status"] != "open"]),
+        unobserved=unobserved,
+        vanished=vanished,
     )
     created = _open_new(conn, issues, plan.opened, meta, analysis_id)
     _rewrite(conn, issues, _moved(issues, plan.still_open, rows))
