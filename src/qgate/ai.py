@@ -21,7 +21,7 @@ import ast
 import hashlib
 import re
 from collections import defaultdict
-from typing import Collection, Iterable, Optional, Sequence
+from typing import Any, Collection, Iterable, MutableMapping, Optional, Sequence
 
 import pathspec
 
@@ -268,14 +268,32 @@ def _functions(source: SourceFile) -> list[tuple[str, _Found]]:
     return found
 
 
-def near_duplicate_functions(sources: Sequence[SourceFile], analyzed: Optional[Collection[str]] = None) -> list[Issue]:
+def _functions_cached(source: SourceFile, cache: Optional[MutableMapping[str, Any]]) -> list[tuple[str, _Found]]:
+    """:func:`_functions`, reused from ``cache`` (keyed by path and content) when the file did not change."""
+    if cache is None:
+        return _functions(source)
+    key = hashlib.sha256(f"{source.path}\0{source.text}".encode("utf-8", "surrogatepass")).hexdigest()[:32]
+    stored = cache.get(key)
+    if stored is not None:
+        return [(k, _Found(source.path, name, line, column)) for k, name, line, column in stored]
+    found = _functions(source)
+    cache[key] = [[k, f.name, f.line, f.column] for k, f in found]
+    return found
+
+
+def near_duplicate_functions(
+    sources: Sequence[SourceFile],
+    analyzed: Optional[Collection[str]] = None,
+    cache: Optional[MutableMapping[str, Any]] = None,
+) -> list[Issue]:
     """QGA110 issues: functions (of at least MIN_STATEMENTS statements) whose normalized bodies are equal to
     a function's in another file. ``sources`` are every file to compare (pass unchanged files too, so that
     a new copy of an old function is found); issues are reported only on ``analyzed`` paths (default: all),
-    one per copy, naming the other copies. Sorted."""
+    one per copy, naming the other copies. Sorted. ``cache`` keeps each file's function fingerprints
+    between runs (keyed by path and content)."""
     groups: dict[str, list[_Found]] = defaultdict(list)
     for source in sources:
-        for key, found in _functions(source):
+        for key, found in _functions_cached(source, cache):
             groups[key].append(found)
     wanted = set(analyzed) if analyzed is not None else None
     issues = []

@@ -581,6 +581,15 @@ def _cached_duplications(
     return result
 
 
+def _near_duplicates(context: Sequence[SourceFile], sources: Sequence[SourceFile], cache_dir: Optional[Path]) -> list[Issue]:
+    """QGA110 across every file, with each file's function fingerprints cached between runs."""
+    cache = KeyedCache(cache_dir, "functions") if cache_dir else None
+    issues = near_duplicate_functions(context, {s.path for s in sources}, cache)
+    if cache is not None:
+        cache.save()
+    return issues
+
+
 def cross_file_context(sources: Sequence[SourceFile], discovered: Sequence[Candidate]) -> list[SourceFile]:
     """The analyzed sources plus the text of every other discovered file (read, not scanned): what
     cross-file checks compare against, so that a new copy of unchanged code counts."""
@@ -647,7 +656,7 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
         cache_dir=cache_dir,
         skip=frozenset({"semgrep"}) if editor and not request.stdin.with_semgrep else frozenset(),
         imports=request.imports,
-        extra_issues=tuple(near_duplicate_functions(context, {s.path for s in sources})) if near_duplicates else (),
+        extra_issues=tuple(_near_duplicates(context, sources, cache_dir)) if near_duplicates else (),
         extra_rules=AI_RULES,
         context=tuple(_import_context(request.imports, sources, found.files)),
     )
