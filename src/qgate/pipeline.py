@@ -412,13 +412,16 @@ class AnalysisPlan(Frozen):
     cache_dir: Optional[Path] = None
     skip: frozenset[str] = frozenset()
     imports: tuple[ImportResult, ...] = ()
-    extra_issues: tuple[Issue, ...] = Field(default=(), description="Findings of cross-file checks (near duplicates).")
     extra_rules: tuple[RuleInfo, ...] = ()
     context: tuple[SourceFile, ...] = Field(default=(), description="Not analyzed, but carry imported issues.")
 
 
 def analyze_sources(
-    sources: Sequence[SourceFile], settings: Settings, plan: AnalysisPlan, progress: Progress = no_progress
+    sources: Sequence[SourceFile],
+    settings: Settings,
+    plan: AnalysisPlan,
+    progress: Progress = no_progress,
+    cross_file: Callable[[], Sequence[Issue]] = tuple,
 ) -> tuple[list[Issue], list[FileReport], list[AnalysisError], dict[str, RuleInfo]]:
     """Run the analyzers and normalize their findings, the imported ones and the cross-file ones alike
     (selection, severity, suppression, fingerprints)."""
@@ -434,7 +437,7 @@ def analyze_sources(
             errors.append(error.model_copy(update={"fatal": False}) if name in optional else error)
     raw = [issue for output in outputs.values() for issue in output.issues]
     raw.extend(issue for result in imports for issue in result.issues)
-    raw.extend(plan.extra_issues)
+    raw.extend(cross_file())  # computed while the analyzers ran
     errors.extend(error for result in imports for error in result.errors)
     rules = _rule_index(analyzers)
     for rule in plan.extra_rules:
@@ -656,24 +659,30 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
         cache_dir=cache_dir,
         skip=frozenset({"semgrep"}) if editor and not request.stdin.with_semgrep else frozenset(),
         imports=request.imports,
-        extra_issues=tuple(_near_duplicates(context, sources, cache_dir)) if near_duplicates else (),
         extra_rules=AI_RULES,
         context=tuple(_import_context(request.imports, sources, found.files)),
     )
-    issues, files, analyzer_errors, rule_index = analyze_sources(sources, settings, plan, progress)
+    # Cross-file work (near duplicates, copy-paste detection) runs in a side thread while the scanners, which
+    # are child processes, keep the other core busy: on a small change it costs no wall time.
+    with ThreadPoolExecutor(max_workers=1) as side:
+        near = side.submit(_near_duplicates, context, sources, cache_dir) if near_duplicates else None
+        cpd = (
+            side.submit(measure_duplication, sources, context, spec, settings, cache_dir)
+            if settings.duplication.enabled
+            else None
+        )
+        issues, files, analyzer_errors, rule_index = analyze_sources(
+            sources, settings, plan, progress, near.result if near is not None else tuple
+        )
+        duplications, duplication_measures_ = cpd.result() if cpd is not None else ((), {})
     errors = collapse_errors([*errors, *analyzer_errors])
 
     issues = apply_reviews(classify(issues, spec), request.reviews)
     active = sorted((i for i in issues if i.suppression is None), key=Issue.sort_key)
     suppressed = sorted((i for i in issues if i.suppression is not None), key=Issue.sort_key)
     new_lines, files_changed = new_code_size(sources, spec)
-    extra: dict[str, MetricValue] = {}
+    extra: dict[str, MetricValue] = dict(duplication_measures_)
     notes = list(request.notes)
-    duplications: tuple[Duplication, ...] = ()
-    if settings.duplication.enabled:
-        progress("looking for duplications", 0, 1)
-        duplications, measures = measure_duplication(sources, context, spec, settings, cache_dir)
-        extra.update(measures)
     if request.coverage is not None:
         check_matches(request.coverage, [c.path for c in found.files], f"({', '.join(request.coverage.formats) or 'merged'})")
         extra.update(coverage_measures(request.coverage, [s.path for s in sources], spec.new_lines_by_path()))
