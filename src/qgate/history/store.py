@@ -21,6 +21,7 @@ Writes
 
 from __future__ import annotations
 
+import time
 import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -388,14 +389,23 @@ class Store:
         """Put a SQLite store in WAL mode (persistent in the file; a no-op once done). Outside any transaction."""
         if self.dialect != "sqlite":
             return
-        try:
-            raw = self.engine.raw_connection()
+        # Switching to WAL needs the file to itself and SQLite answers "database is locked" at once, without
+        # its busy handler, while another process (a concurrent CI job creating the same store) holds it:
+        # retry for as long as the busy timeout would have waited.
+        deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+        while True:
             try:
-                raw.driver_connection.execute("PRAGMA journal_mode = WAL").fetchall()
-            finally:
-                raw.close()
-        except Exception as exc:  # noqa: BLE001 - sqlite3 errors and SQLAlchemy's wrappers alike
-            raise InputError(f"history store {self.label}: cannot switch to WAL mode: {_first_line(exc)}") from None
+                raw = self.engine.raw_connection()
+                try:
+                    raw.driver_connection.execute("PRAGMA journal_mode = WAL").fetchall()
+                finally:
+                    raw.close()
+                return
+            except Exception as exc:  # noqa: BLE001 - sqlite3 errors and SQLAlchemy's wrappers alike
+                if "locked" in str(exc) and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                    continue
+                raise InputError(f"history store {self.label}: cannot switch to WAL mode: {_first_line(exc)}") from None
 
     def upgrade_to(self, revision: str) -> None:
         """Bring an empty or older store to ``revision`` exactly (tests build old stores with this)."""
