@@ -947,17 +947,7 @@ class _Builder:
 
 
 def _synthetic_rule(issue: Issue) -> RuleInfo:
-    return RuleInfo(
-        id=issue.rule,
-        name=issue.rule,
-        analyzer=issue.tool,
-        type=issue.type,
-        severity=issue.severity,
-        effort_minutes=issue.effort_minutes,
-        description=issue.rule,
-        cwe=issue.cwe,
-        tags=issue.tags,
-    )
+    return issue.implied_rule(description=issue.rule)
 
 
 __all__: Sequence[str] = (

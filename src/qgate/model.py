@@ -91,6 +91,20 @@ class Issue(Frozen):
     def sort_key(self) -> tuple[str, int, int, str, str]:
         return (self.path, self.line, self.column, self.rule, self.message)
 
+    def implied_rule(self, description: str = "") -> RuleInfo:
+        """A RuleInfo for a rule nobody declared (a user's semgrep rule, an imported report's), from this issue."""
+        return RuleInfo(
+            id=self.rule,
+            name=self.rule,
+            analyzer=self.tool,
+            type=self.type,
+            severity=self.severity,
+            effort_minutes=self.effort_minutes,
+            description=description or self.message,
+            cwe=self.cwe,
+            tags=self.tags,
+        )
+
 
 class AnalysisError(Frozen):
     """An analyzer failure or an unanalyzable file, reported as data."""

@@ -313,15 +313,7 @@ def _rule_index(analyzers: Sequence[Analyzer]) -> dict[str, RuleInfo]:
 
 def rule_of(issue: Issue, rules: dict[str, RuleInfo]) -> RuleInfo:
     """The rule behind an issue; one its analyzer did not declare (a user's semgrep rule) is described by the issue."""
-    return rules.get(issue.rule) or RuleInfo(
-        id=issue.rule,
-        name=issue.rule,
-        analyzer=issue.tool,
-        type=issue.type,
-        severity=issue.severity,
-        effort_minutes=issue.effort_minutes,
-        description=issue.message,
-    )
+    return rules.get(issue.rule) or issue.implied_rule()
 
 
 def select_and_override(issues: Sequence[Issue], settings: Settings, rules: dict[str, RuleInfo]) -> list[Issue]:
