@@ -121,3 +121,21 @@ def test_environment_index_and_pickling():
     copy = pickle.loads(pickle.dumps(env))
     assert isinstance(copy, ProjectIndex) and copy == env and copy.digest() == env.digest()
     assert ProjectIndex(declared=frozenset({"x"})).digest() != ProjectIndex().digest()
+
+
+def test_in_a_git_work_tree_local_modules_come_from_git_and_ignored_folders_do_not_count(tmp_path):
+    import subprocess
+
+    from qgate.project import local_modules
+
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    (tmp_path / ".gitignore").write_text("env/\n")
+    (tmp_path / "env" / "lib").mkdir(parents=True)
+    (tmp_path / "env" / "lib" / "leftpad.py").write_text("")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "core.py").write_text("")
+    (tmp_path / "tool.py").write_text("")
+    found = local_modules(tmp_path)
+    assert {"pkg", "core", "tool"} <= found
+    assert "leftpad" not in found

@@ -314,7 +314,13 @@ class _Unreadable(Exception):
 
 
 def local_modules(root: Path) -> set[str]:
-    """Names of every module file and every directory holding Python files under ``root``."""
+    """Names of every module file and every directory holding Python files under ``root``.
+
+    Inside a git work tree the file list comes from git (fast, and ignored folders such as virtualenvs do not
+    count as the project's modules); elsewhere the folder is walked."""
+    listed = _git_listed_files(root)
+    if listed is not None:
+        return _module_names(listed)
     names: set[str] = set()
     walked = 0
     for current, dirs, filenames in os.walk(root):
@@ -333,6 +339,35 @@ def local_modules(root: Path) -> set[str]:
                 names.add(name)
         if walked > MAX_WALKED_FILES:
             break
+    return names
+
+
+def _git_listed_files(root: Path) -> Optional[list[str]]:
+    from qgate import git  # the edge module; imported here so the index stays usable without git
+    from qgate.errors import GitError
+
+    try:
+        top = git.find_repo_root(root)
+        if top is None or top.resolve() != root.resolve():
+            return None
+        return git.work_tree_files(top)[:MAX_WALKED_FILES]
+    except (GitError, OSError):
+        return None
+
+
+def _module_names(paths: Iterable[str]) -> set[str]:
+    names: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        if any(p in _SKIP_DIRS or p.startswith(".") or p.endswith(".egg-info") for p in parts[:-1]):
+            continue
+        if not parts[-1].endswith(_MODULE_SUFFIXES):
+            continue
+        stem = parts[-1].split(".", 1)[0]
+        if _IDENTIFIER.match(stem):
+            names.add(stem)
+        if len(parts) > 1 and _IDENTIFIER.match(parts[-2]):
+            names.add(parts[-2])
     return names
 
 
