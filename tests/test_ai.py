@@ -373,3 +373,22 @@ def test_semgrep_ai_rules_are_part_of_the_builtin_pack():
         "QGSA103": ("exception-details-exposed", IssueType.VULNERABILITY, Severity.MINOR, (209,)),
     }
     assert all("ai" in r.tags for r in rules.values())
+
+
+def test_near_duplicates_of_a_small_change_equal_the_full_comparison():
+    """The text prefilter for small changes never changes the result: every analyzed subset of the corpus."""
+    from itertools import combinations
+
+    from qgate.ai import near_duplicate_functions
+    from qgate.source import load_source
+    from support import FIXTURES
+
+    files = sorted(p for p in (FIXTURES / "ai").rglob("*.py"))
+    sources = [load_source(p.relative_to(FIXTURES).as_posix(), p) for p in files]
+    everything = near_duplicate_functions(sources)
+    assert everything  # the corpus has copies
+    paths = [s.path for s in sources]
+    for size in (1, 2):
+        for subset in combinations(paths, size):
+            expected = [i for i in everything if i.path in subset]
+            assert near_duplicate_functions(sources, set(subset)) == expected, subset

@@ -232,6 +232,61 @@ def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
     return body
 
 
+def _identifiers(node: object, local: set[str], out: set[str]) -> None:
+    """The names a copy must spell the same (the ones :func:`_shape` keeps verbatim): non-local names,
+    attribute names and keyword names, outside annotations."""
+    if isinstance(node, ast.Name):
+        if node.id not in local:
+            out.add(node.id)
+        return
+    if isinstance(node, ast.AST):
+        if isinstance(node, ast.Attribute):
+            out.add(node.attr)
+        elif isinstance(node, ast.keyword) and node.arg:
+            out.add(node.arg)
+        for field in node._fields:
+            if field not in _SKIPPED_FIELDS:
+                _identifiers(getattr(node, field, None), local, out)
+    elif isinstance(node, list):
+        for item in node:
+            _identifiers(item, local, out)
+
+
+def _required_identifiers(sources: Sequence[SourceFile]) -> Optional[list[frozenset[str]]]:
+    """For each fingerprinted function of ``sources``, the identifiers any near-identical copy contains;
+    None when some function has none (then no file can be ruled out by its text)."""
+    required = []
+    for source in sources:
+        try:
+            tree = ast.parse(source.text, filename=source.path)
+        except (SyntaxError, ValueError, MemoryError, RecursionError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and function_fingerprint(node) is not None:
+                names: set[str] = set()
+                local = _local_names(node)
+                _identifiers(node.args, local, names)
+                _identifiers(_body(node), local, names)
+                if not names:
+                    return None
+                required.append(frozenset(names))
+    return required
+
+
+def _candidates(sources: Sequence[SourceFile], analyzed: Collection[str]) -> Sequence[SourceFile]:
+    """The sources that may hold a copy of an analyzed file's function: the analyzed ones, and the others whose
+    text contains every identifier of some analyzed function (a cheap test that spares parsing most of an
+    unchanged repository on a small change; the result is the same as comparing everything)."""
+    wanted = set(analyzed)
+    mine = [s for s in sources if s.path in wanted]
+    if len(mine) == len(sources):
+        return sources
+    required = _required_identifiers(mine)
+    if required is None:
+        return sources
+    return [s for s in sources if s.path in wanted or any(all(name in s.text for name in names) for names in required)]
+
+
 def function_fingerprint(function: ast.FunctionDef | ast.AsyncFunctionDef) -> Optional[str]:
     """The normalized shape of a function with at least MIN_STATEMENTS statements, None for smaller ones."""
     body = _body(function)
@@ -292,6 +347,8 @@ def near_duplicate_functions(
     one per copy, naming the other copies. Sorted. ``cache`` keeps each file's function fingerprints
     between runs (keyed by path and content)."""
     groups: dict[str, list[_Found]] = defaultdict(list)
+    if analyzed is not None:
+        sources = _candidates(sources, analyzed)
     for source in sources:
         for key, found in _functions_cached(source, cache):
             groups[key].append(found)
