@@ -232,24 +232,27 @@ def _body(function: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
     return body
 
 
+def _own_identifier(node: ast.AST, local: set[str]) -> Optional[str]:
+    if isinstance(node, ast.Name):
+        return node.id if node.id not in local else None
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    if isinstance(node, ast.keyword):
+        return node.arg
+    return None
+
+
 def _identifiers(node: object, local: set[str], out: set[str]) -> None:
     """The names a copy must spell the same (the ones :func:`_shape` keeps verbatim): non-local names,
     attribute names and keyword names, outside annotations."""
-    if isinstance(node, ast.Name):
-        if node.id not in local:
-            out.add(node.id)
-        return
+    children = node if isinstance(node, list) else []
     if isinstance(node, ast.AST):
-        if isinstance(node, ast.Attribute):
-            out.add(node.attr)
-        elif isinstance(node, ast.keyword) and node.arg:
-            out.add(node.arg)
-        for field in node._fields:
-            if field not in _SKIPPED_FIELDS:
-                _identifiers(getattr(node, field, None), local, out)
-    elif isinstance(node, list):
-        for item in node:
-            _identifiers(item, local, out)
+        name = _own_identifier(node, local)
+        if name:
+            out.add(name)
+        children = [getattr(node, field, None) for field in node._fields if field not in _SKIPPED_FIELDS]
+    for child in children:
+        _identifiers(child, local, out)
 
 
 def _required_identifiers(sources: Sequence[SourceFile]) -> Optional[list[frozenset[str]]]:
