@@ -124,9 +124,9 @@ def test_migrate_upgrades_then_has_nothing_to_do(capsys, store_url, tmp_path, mo
     code, _, err = qgate(capsys, "history", "list", "--database-url", store_url)
     assert code == 2 and "run `qgate history migrate`" in err
     code, _, err = qgate(capsys, "history", "migrate", "--database-url", store_url)
-    assert code == 0 and err.endswith("upgraded from schema version 0001 to 0002\n")
+    assert code == 0 and err.endswith("upgraded from schema version 0001 to 0003\n")
     code, _, err = qgate(capsys, "history", "migrate", "--database-url", store_url)
-    assert code == 0 and err.endswith("is at schema version 0002: nothing to do\n")
+    assert code == 0 and err.endswith("is at schema version 0003: nothing to do\n")
     code, out, _ = qgate(capsys, "history", "list", "--database-url", store_url)
     assert (code, out) == (0, "no analyses recorded in the store\n")
 
@@ -134,11 +134,11 @@ def test_migrate_upgrades_then_has_nothing_to_do(capsys, store_url, tmp_path, mo
 def test_migrate_creates_a_store_and_refuses_a_newer_one(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, _, err = qgate(capsys, "history", "migrate")
-    assert code == 0 and "created at schema version 0002" in err
+    assert code == 0 and "created at schema version 0003" in err
     with Store(make_engine(None, tmp_path)) as store, store.transaction() as conn:
-        conn.exec_driver_sql(f"UPDATE {VERSION_TABLE} SET version_num = '0003'")
+        conn.exec_driver_sql(f"UPDATE {VERSION_TABLE} SET version_num = '0004'")
     code, _, err = qgate(capsys, "history", "kpis")
-    assert code == 2 and "newer schema version (0003; this qgate knows up to 0002): upgrade qgate" in err
+    assert code == 2 and "newer schema version (0004; this qgate knows up to 0003): upgrade qgate" in err
 
 
 def test_usage_errors(capsys, repo):

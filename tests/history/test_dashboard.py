@@ -190,7 +190,7 @@ def test_project_page_tables(site):
     text = parse(site[project_path(EVIL)]).text
     assert f"{EVIL} code smell major 4 2 h 05 min" in text  # top rules
     assert f"src/{EVIL}.py 45 min 3 4" in text  # worst files by debt
-    assert "Cognitive Complexity per file is not recorded in the history store" in text
+    assert "No per-file Cognitive Complexity for this analysis" in text
     assert "Latest 4 of 4 analyses" in text
     assert f"2025-03-03 14:00 UTC feat/{EVIL} #9 222222222222 failed 2 2.00 s {EVIL} > 0 (actual 1)" in text
 

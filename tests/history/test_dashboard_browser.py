@@ -151,7 +151,7 @@ def test_scripted_project_tables_in_chromium(browser, site):
     worst = browser.find_elements(By.CSS_SELECTOR, "#worst-debt tbody tr")
     assert [r.find_element(By.TAG_NAME, "td").text.replace("\n", "") for r in worst] == [HOSTILE_PATH, "lib/util.py"]
     assert [r.find_elements(By.TAG_NAME, "td")[1].text for r in worst] == ["15 min", "5 min"]
-    assert "not recorded in the history store" in browser.find_element(By.ID, "complexity-unavailable").text
+    assert "No per-file Cognitive Complexity" in browser.find_element(By.ID, "complexity-unavailable").text
     recent = browser.find_elements(By.CSS_SELECTOR, "#recent-analyses tbody tr")
     assert len(recent) == 20
     assert recent[3].text.split() == [

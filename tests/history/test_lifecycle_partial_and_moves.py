@@ -54,3 +54,24 @@ def test_pull_request_check_of_changed_files_does_not_fix_the_rest_and_a_move_is
     kpis = run_qgate("history", "kpis", "--format", "json", "--project", "p", cwd=repo).json()
     (branch,) = kpis["branches"]
     assert (branch["fixed"], branch["reopened"], branch["open"]) == (0, 0, 2)
+
+
+def test_dashboard_shows_the_worst_files_by_cognitive_complexity(tmp_path):
+    from qgate.history.dashboard.data import load_dashboard
+    from qgate.history.store import open_store
+    from datetime import datetime, timezone
+
+    repo = make_repo(tmp_path / "repo")
+    (repo / "pyproject.toml").write_text('[tool.qgate.analyzers]\nenabled = ["cst"]\n')
+    (repo / "simple.py").write_text("def f():\n    return 1\n")
+    (repo / "nested.py").write_text(
+        "def g(a, b):\n    for x in a:\n        if x:\n            while b:\n                b -= 1\n    return b\n"
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "one")
+    assert run_qgate("check", "--record", "--project", "p", "--all-files", cwd=repo).code == 0
+    with open_store(None, repo, create=False) as store:
+        data = load_dashboard(store, now=datetime.now(timezone.utc), project="p")
+    (page,) = data.projects
+    # g: for +1, if +2 (nesting 1), while +3 (nesting 2) = 6; f: 0
+    assert [(f.path, f.cognitive_complexity) for f in page.worst_complexity] == [("nested.py", 6), ("simple.py", 0)]

@@ -96,7 +96,7 @@ def test_a_too_new_schema_is_refused_and_nothing_is_written(store_url, tmp_path)
     record(store_url, tmp_path)
     with Store(make_engine(store_url, tmp_path)) as store, store.transaction() as conn:
         conn.execute(sa.text(f"UPDATE {VERSION_TABLE} SET version_num = '0099'"))
-    with pytest.raises(InputError, match=r"has a newer schema version \(0099; this qgate knows up to 0002\): upgrade qgate"):
+    with pytest.raises(InputError, match=r"has a newer schema version \(0099; this qgate knows up to 0003\): upgrade qgate"):
         record(store_url, tmp_path, hours=1)
     with pytest.raises(InputError, match="newer schema version"):
         open_store(store_url, tmp_path, migrate=True)
@@ -132,7 +132,7 @@ def test_migration_from_0001_to_head_keeps_the_data(store_url, tmp_path):
         with store.transaction() as conn:
             _insert_0001_rows(conn)
             assert "ci_provider" not in {c["name"] for c in sa.inspect(conn).get_columns("qgate_analyses")}
-    with pytest.raises(InputError, match=r"schema version 0001, this qgate needs 0002: run `qgate history migrate`"):
+    with pytest.raises(InputError, match=r"schema version 0001, this qgate needs 0003: run `qgate history migrate`"):
         record(store_url, tmp_path, hours=1)
     with open_store(store_url, tmp_path, migrate=True) as store:
         assert store.revision() == HEAD

@@ -42,7 +42,7 @@ from qgate.model import Frozen, Issue, Report
 
 DEFAULT_PATH = Path(".qgate/history.db")
 VERSION_TABLE = "qgate_alembic_version"
-REVISIONS = ("0001", "0002")
+REVISIONS = ("0001", "0002", "0003")
 """Every schema revision this qgate knows, oldest first; the last is head."""
 HEAD = REVISIONS[-1]
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -104,6 +104,18 @@ measures = sa.Table(
     sa.Column("analysis_id", sa.Integer, sa.ForeignKey("qgate_analyses.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("scope", sa.String(16), primary_key=True),
     sa.Column("metric", sa.String(128), primary_key=True),
+    sa.Column("value", sa.Float),
+)
+
+# Per-file measures of an analysis (revision 0003): what the dashboard ranks files by.
+FILE_METRICS = ("cognitive_complexity", "complexity", "ncloc")
+
+file_measures = sa.Table(
+    "qgate_file_measures",
+    metadata,
+    sa.Column("analysis_id", sa.Integer, sa.ForeignKey("qgate_analyses.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("path", sa.Text, primary_key=True),
+    sa.Column("metric", sa.String(64), primary_key=True),
     sa.Column("value", sa.Float),
 )
 
@@ -585,6 +597,14 @@ def _insert_analysis(conn: Connection, report: Report, meta: AnalysisMeta) -> in
     ]
     if values:
         conn.execute(sa.insert(measures), values)
+    per_file = [
+        {"analysis_id": analysis_id, "path": f.path, "metric": metric, "value": _number(f.measures.get(metric))}
+        for f in report.files
+        for metric in FILE_METRICS
+        if f.measures.get(metric) is not None
+    ]
+    if per_file:
+        conn.execute(sa.insert(file_measures), per_file)
     return analysis_id
 
 

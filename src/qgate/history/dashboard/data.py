@@ -14,8 +14,8 @@ Per project (every project of the store, or the one asked for), over the analyse
   files by technical debt come from its issues: a file's debt is the remediation effort of its code
   smells, SonarQube's ``sqale_index`` restricted to the file.
 
-Cognitive Complexity per file is not in the store (it keeps the overall and new-code measures of an
-analysis, not its files): :attr:`ProjectDashboard.worst_complexity` stays None and the page says so.
+The worst files by Cognitive Complexity come from the snapshot's per-file measures (stored since schema
+revision 0003); an analysis recorded before that has none, and then the page says so.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from qgate.errors import InputError
 from qgate.history.kpis import AnalysisRecord, History, Kpis, compute_kpis, infer_main_branch
-from qgate.history.store import Store, analyses, analysis_issues, conditions, to_utc_naive
+from qgate.history.store import Store, analyses, analysis_issues, conditions, file_measures, to_utc_naive
 from qgate.model import Frozen, IssueType
 
 ISSUE_TYPES = tuple(t.value for t in IssueType)
@@ -196,6 +196,22 @@ def _type_counts(store: Store, trend: Sequence[AnalysisRecord]) -> tuple[TypeCou
     return tuple(TypeCounts(analysis_id=a.id, started_at=a.started_at, counts=found[a.id]) for a in trend)
 
 
+def _worst_complexity(store: Store, analysis_id: int) -> Optional[tuple[FileComplexity, ...]]:
+    """The files of an analysis with the highest Cognitive Complexity (None when it stored no file measures)."""
+    m = file_measures
+    query = (
+        sa.select(m.c.path, m.c.value)
+        .where(m.c.analysis_id == analysis_id, m.c.metric == "cognitive_complexity")
+        .order_by(m.c.value.desc(), m.c.path)
+        .limit(TOP)
+    )
+    with store.transaction() as conn:
+        rows = list(conn.execute(query))
+    if not rows:
+        return None
+    return tuple(FileComplexity(path=path, cognitive_complexity=int(value)) for path, value in rows)
+
+
 def _snapshot_issues(store: Store, analysis_id: int) -> list[Any]:
     i = analysis_issues
     query = (
@@ -247,7 +263,8 @@ def load_project(
     return ProjectDashboard(
         project=project, focus_branch=focus, kpis=kpis, analyses=tuple(scoped), recent=recent,
         issue_trend=_type_counts(store, trend), snapshot=snapshot, top_rules=_top_rules(issues),
-        worst_debt=_worst_debt(issues), worst_complexity=None,
+        worst_debt=_worst_debt(issues),
+        worst_complexity=_worst_complexity(store, snapshot.id) if snapshot is not None else None,
     )
 
 

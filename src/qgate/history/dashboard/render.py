@@ -262,8 +262,8 @@ def _worst_files(p: ProjectDashboard) -> str:
     )
     if p.worst_complexity is None:
         complexity = (
-            '<p class="note" id="complexity-unavailable">Cognitive Complexity per file is not recorded in the history '
-            "store (it keeps each analysis' overall and new-code measures, not its files).</p>"
+            '<p class="note" id="complexity-unavailable">No per-file Cognitive Complexity for this analysis (recorded '
+            "before the history kept file measures, or without the cst analyzer).</p>"
         )
     else:
         crows = [[f'<span class="path">{_text(f.path)}</span>', _text(f.cognitive_complexity)] for f in p.worst_complexity]
