@@ -90,3 +90,18 @@ def test_odd_file_names(tmp_path):
     for rel in ("with space.py", "ünï.py", "-dash.py"):
         touch(tmp_path, rel)
     assert paths(discover(tmp_path, [], Settings())) == ["-dash.py", "with space.py", "ünï.py"]
+
+
+def test_git_ignored_folders_are_not_entered_nor_reported(tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    touch(tmp_path, ".gitignore", "work/\n")
+    touch(tmp_path, "a.py")
+    checkout = tmp_path / "work" / "checkout"
+    subprocess.run(["git", "init", "-q", str(checkout)], check=True)  # a nested repository, but ignored
+    touch(checkout, "b.py")
+    result = discover(tmp_path, [], Settings())
+    assert paths(result) == ["a.py"]
+    assert result.skipped == ()
+    nested = tmp_path / "vendor"
+    subprocess.run(["git", "init", "-q", str(nested)], check=True)  # not ignored: still reported
+    assert [s.path for s in discover(tmp_path, [], Settings()).skipped] == ["vendor"]

@@ -70,6 +70,23 @@ def _git_ignored(root: Path, rel_paths: Sequence[str]) -> set[str]:
     return {p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p}
 
 
+def _git_ignored_dirs(root: Path) -> frozenset[str]:
+    """Folders git ignores under root, as ``rel/`` paths: the walk does not enter them at all (a virtualenv,
+    a build tree or a checkout kept in an ignored folder costs nothing and is not reported)."""
+    try:
+        proc = subprocess.run(
+            ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return frozenset()
+    if proc.returncode != 0:
+        return frozenset()
+    return frozenset(p for p in proc.stdout.decode("utf-8", "surrogateescape").split("\0") if p.endswith("/"))
+
+
 def _gitignore_spec(root: Path) -> Optional[pathspec.GitIgnoreSpec]:
     """Outside a git repository: honour the .gitignore at the root (and .git/info/exclude-like files are moot)."""
     ignore_file = root / ".gitignore"
@@ -88,6 +105,8 @@ def discover(root: Path, paths: Sequence[Path], settings: Settings) -> Discovery
     exclude = _spec(settings.all_excludes)
     explicit: list[tuple[str, Path]] = []
     walked: list[tuple[str, Path]] = []
+    in_git = (root / ".git").exists()
+    pruned = _git_ignored_dirs(root) if settings.respect_gitignore and in_git else frozenset()
     skipped: list[SkippedFile] = []
 
     for given in paths or [root]:
@@ -101,7 +120,7 @@ def discover(root: Path, paths: Sequence[Path], settings: Settings) -> Discovery
         if not absolute.exists():
             raise UsageError(f"{given}: no such file or directory")
         if resolved.is_dir():
-            walked.extend(_walk(root, _logical(absolute, resolved, root), include, exclude, skipped))
+            walked.extend(_walk(root, _logical(absolute, resolved, root), include, exclude, skipped, pruned))
         else:
             rel = relative_posix(_logical(absolute, resolved, root), root)
             if not exclude.match_file(rel):
@@ -109,8 +128,8 @@ def discover(root: Path, paths: Sequence[Path], settings: Settings) -> Discovery
 
     candidates = dict(walked)
     if settings.respect_gitignore and candidates:
-        ignored = _git_ignored(root, sorted(candidates)) if (root / ".git").exists() else set()
-        spec = None if (root / ".git").exists() else _gitignore_spec(root)
+        ignored = _git_ignored(root, sorted(candidates)) if in_git else set()
+        spec = None if in_git else _gitignore_spec(root)
         for rel in list(candidates):
             if rel in ignored or (spec is not None and spec.match_file(rel)):
                 del candidates[rel]
@@ -156,12 +175,16 @@ def _walk(
     include: pathspec.GitIgnoreSpec,
     exclude: pathspec.GitIgnoreSpec,
     skipped: list[SkippedFile],
+    pruned: frozenset[str] = frozenset(),
 ) -> Iterable[tuple[str, Path]]:
+    """Files under start matching include; ``pruned`` folders (``rel/``, git-ignored) are not entered."""
     in_git = (root / ".git").exists()
     for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
         current = Path(dirpath)
         rel_dir = "" if current == root else relative_posix(current, root) + "/"
-        dirnames[:] = sorted(d for d in dirnames if not exclude.match_file(f"{rel_dir}{d}/"))
+        dirnames[:] = sorted(
+            d for d in dirnames if not exclude.match_file(f"{rel_dir}{d}/") and f"{rel_dir}{d}/" not in pruned
+        )
         if in_git:
             nested = [d for d in dirnames if (current / d / ".git").exists()]
             for name in nested:
