@@ -115,7 +115,7 @@ def discover(root: Path, paths: Sequence[Path], settings: Settings) -> Discovery
             resolved = absolute.resolve()
         except (OSError, RuntimeError):
             raise UsageError(f"{given}: cannot resolve path (symbolic link loop?)") from None
-        if not _inside(resolved, root):
+        if not is_inside(resolved, root):
             raise UsageError(f"{given}: path is outside the analysis root {root}")
         if not absolute.exists():
             raise UsageError(f"{given}: no such file or directory")
@@ -152,7 +152,8 @@ def discover(root: Path, paths: Sequence[Path], settings: Settings) -> Discovery
     return Discovery(files=tuple(files), skipped=tuple(sorted(skipped, key=lambda s: s.path)))
 
 
-def _inside(path: Path, root: Path) -> bool:
+def is_inside(path: Path, root: Path) -> bool:
+    """True when path is root or below it (both already resolved)."""
     try:
         path.relative_to(root)
     except ValueError:
@@ -201,7 +202,7 @@ def _walk(
                 except (OSError, RuntimeError):  # a loop: RuntimeError before Python 3.13
                     skipped.append(SkippedFile(path=rel, reason="looping symbolic link"))
                     continue
-                if not _inside(target, root):
+                if not is_inside(target, root):
                     skipped.append(SkippedFile(path=rel, reason="symbolic link pointing outside the analysis root"))
                     continue
                 if not target.is_file():

@@ -378,11 +378,10 @@ def merge_file_reports(sources: Sequence[SourceFile], partials: Sequence[FileRep
 
 def load_sources(
     files: Sequence[Candidate], scans: Optional[KeyedCache] = None
-) -> tuple[list[SourceFile], list[AnalysisError], list[SkippedFile]]:
+) -> tuple[list[SourceFile], list[AnalysisError]]:
     """Read, decode and scan the files; ``scans`` keeps the token scans of unchanged files between runs."""
     sources: list[SourceFile] = []
     errors: list[AnalysisError] = []
-    skipped: list[SkippedFile] = []
     for candidate in files:
         try:
             sources.append(load_source(candidate.path, candidate.abspath, scans))  # type: ignore[arg-type]
@@ -392,7 +391,7 @@ def load_sources(
             errors.append(
                 AnalysisError(analyzer="qgate", path=candidate.path, message=f"cannot read: {exc.strerror or exc}")
             )
-    return sources, errors, skipped
+    return sources, errors
 
 
 class AnalysisPlan(Frozen):
@@ -521,7 +520,7 @@ def _import_context(
     analyzed = {s.path for s in sources}
     wanted = {i.path for result in imports for i in result.issues} - analyzed
     by_path = {c.path: c for c in discovered}
-    context, _, _ = load_sources([by_path[p] for p in sorted(wanted) if p in by_path])
+    context, _ = load_sources([by_path[p] for p in sorted(wanted) if p in by_path])
     return context
 
 
@@ -639,7 +638,7 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
     cache_dir = request.root / CACHE_DIR if request.use_cache and settings.cache and not editor else None
     scans = KeyedCache(cache_dir, "sources") if cache_dir else None
     progress("reading files", 0, len(found.files))
-    sources, errors, skipped = load_sources(_analyzed_candidates(found.files, spec), scans)
+    sources, errors = load_sources(_analyzed_candidates(found.files, spec), scans)
     if scans is not None:
         scans.save()
     near_duplicates = settings.selection().is_enabled(NEAR_DUPLICATE_RULE)
@@ -703,7 +702,7 @@ def _run(request: CheckRequest, scratch: Optional[Path], progress: Progress) -> 
         files=tuple(sorted(files, key=lambda f: f.path)),
         duplications=duplications,
         rules=reported_rules(issues, rule_index, settings),
-        skipped=tuple(sorted([*found.skipped, *skipped], key=lambda s: s.path)),
+        skipped=found.skipped,
         errors=tuple(errors),
         duration_seconds=round(time.monotonic() - started, 3),
     )

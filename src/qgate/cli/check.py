@@ -14,6 +14,7 @@ from qgate.cli.newcode import environment, gate_config, plan_new_code
 from qgate.cli.output import emit
 from qgate.cli.progress import progress_bar, wanted
 from qgate.config import LoadedConfig, find_config, load_config
+from qgate.discovery import is_inside
 from qgate.errors import UsageError
 from qgate import git
 from qgate.git import Commit, find_repo_root
@@ -85,14 +86,10 @@ def analysis_root(paths: Sequence[Path]) -> Path:
     if repo is not None:
         return repo.resolve()
     config = find_config(start)
-    if config is not None and all(_inside(p.resolve(), config.parent.resolve()) for p in absolute):
+    if config is not None and all(is_inside(p.resolve(), config.parent.resolve()) for p in absolute):
         return config.parent.resolve()
     folders = [str((p if p.is_dir() else p.parent).resolve()) for p in absolute]
     return Path(os.path.commonpath(folders))
-
-
-def _inside(path: Path, root: Path) -> bool:
-    return path == root or root in path.parents
 
 
 def resolve_config(explicit: Optional[Path], root: Path, paths: Sequence[Path]) -> LoadedConfig:
